@@ -1,0 +1,48 @@
+import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { startServer } from '../process.ts'
+
+const run = promisify(execFile)
+
+export interface KeychainInfo {
+  /** Set DBUS_SESSION_BUS_ADDRESS to this to reach the lab's Secret Service. */
+  dbusAddress: string
+}
+
+/**
+ * gnome-keyring's Secret Service on a private session bus (dbus-run-session), its keyrings in the run dir,
+ * unlocked with a random password read from stdin, so the user's own keychain is never touched.
+ */
+export async function startKeychain(runDir: string, timeoutMs: number, signal: AbortSignal) {
+  const dir = join(runDir, 'keychain')
+  const runtimeDir = join(dir, 'runtime')
+  mkdirSync(runtimeDir, { recursive: true, mode: 0o700 })
+  const addressFile = join(dir, 'bus-address')
+  const script = 'printf "%s" "$DBUS_SESSION_BUS_ADDRESS" > "$1"; exec gnome-keyring-daemon --foreground --unlock --components=secrets'
+  let dbusAddress = ''
+  const server = await startServer(
+    {
+      name: 'keychain',
+      command: 'dbus-run-session',
+      args: ['--', 'sh', '-c', script, 'sh', addressFile],
+      env: { ...process.env, HOME: dir, XDG_DATA_HOME: join(dir, 'data'), XDG_RUNTIME_DIR: runtimeDir, DBUS_SESSION_BUS_ADDRESS: '' },
+      stdin: randomBytes(18).toString('base64url'),
+      logFile: join(dir, 'server.log'),
+      timeoutMs,
+      isReady: async () => {
+        if (!existsSync(addressFile)) return false
+        dbusAddress = readFileSync(addressFile, 'utf8')
+        // the Secret Service answers once gnome-keyring has claimed its name on the bus
+        await run('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets', 'org.freedesktop.DBus.Peer.Ping'], {
+          env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: dbusAddress },
+        })
+        return true
+      },
+    },
+    signal,
+  )
+  return { server, info: { dbusAddress } satisfies KeychainInfo }
+}

@@ -1,0 +1,130 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { Agent, request } from 'node:https'
+import { join } from 'node:path'
+import { freePort, startServer, type RunningServer } from '../process.ts'
+
+export interface KubeInfo {
+  server: string
+  /** Path of an admin kubeconfig (context `lab`). */
+  kubeconfig: string
+  /** PEM of the CA that signed the apiserver's serving certificate. */
+  caCert: string
+  adminToken: string
+  serviceAccountIssuer: string
+}
+
+const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local'
+
+/** etcd on loopback, kept in the run dir; fsync off because the data dies with the run. */
+export async function startEtcd(etcd: string, runDir: string, timeoutMs: number, signal: AbortSignal) {
+  const dir = join(runDir, 'etcd')
+  mkdirSync(dir)
+  const [clientPort, peerPort] = [await freePort(), await freePort()]
+  const clientUrl = `http://127.0.0.1:${clientPort}`
+  const peerUrl = `http://127.0.0.1:${peerPort}`
+  const server = await startServer(
+    {
+      name: 'etcd',
+      command: etcd,
+      args: [
+        `--data-dir=${join(dir, 'data')}`,
+        `--listen-client-urls=${clientUrl}`,
+        `--advertise-client-urls=${clientUrl}`,
+        `--listen-peer-urls=${peerUrl}`,
+        `--initial-advertise-peer-urls=${peerUrl}`,
+        `--initial-cluster=default=${peerUrl}`,
+        '--unsafe-no-fsync',
+        '--log-level=warn',
+      ],
+      logFile: join(dir, 'server.log'),
+      timeoutMs,
+      isReady: async () => ((await (await fetch(`${clientUrl}/health`)).json()) as { health?: string }).health === 'true',
+    },
+    signal,
+  )
+  return { server, clientUrl }
+}
+
+/**
+ * A standalone kube-apiserver: RBAC on, ServiceAccount tokens signed by a key of the run (so TokenRequest
+ * and TokenReview work), an admin reached with a static bearer token. It has no controllers: tests create
+ * the namespaces and ServiceAccounts they need.
+ */
+export async function startKubeApiserver(apiserver: string, etcdUrl: string, runDir: string, timeoutMs: number, signal: AbortSignal) {
+  const dir = join(runDir, 'kube')
+  const certDir = join(dir, 'certs')
+  mkdirSync(certDir, { recursive: true })
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  })
+  writeFileSync(join(dir, 'sa.pub'), publicKey)
+  writeFileSync(join(dir, 'sa.key'), privateKey, { mode: 0o600 })
+  const adminToken = randomBytes(24).toString('base64url')
+  writeFileSync(join(dir, 'tokens.csv'), `${adminToken},lab-admin,lab-admin,"system:masters"\n`, { mode: 0o600 })
+  const port = await freePort()
+  const server = `https://127.0.0.1:${port}`
+  // Readiness is asked before the serving certificate can be known; it is checked afterwards, by every client.
+  const probe = new Agent({ rejectUnauthorized: false })
+
+  const running: RunningServer = await startServer(
+    {
+      name: 'kube-apiserver',
+      command: apiserver,
+      args: [
+        `--etcd-servers=${etcdUrl}`,
+        '--bind-address=127.0.0.1',
+        '--advertise-address=127.0.0.1',
+        `--secure-port=${port}`,
+        `--cert-dir=${certDir}`,
+        '--authorization-mode=RBAC',
+        `--token-auth-file=${join(dir, 'tokens.csv')}`,
+        `--service-account-issuer=${SERVICE_ACCOUNT_ISSUER}`,
+        `--service-account-key-file=${join(dir, 'sa.pub')}`,
+        `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
+        '--service-cluster-ip-range=10.96.0.0/24',
+        '--enable-priority-and-fairness=false',
+        '--profiling=false',
+      ],
+      logFile: join(dir, 'server.log'),
+      timeoutMs,
+      isReady: async () => (await get(`${server}/readyz`, adminToken, probe)) === 200,
+    },
+    signal,
+  )
+  probe.destroy()
+
+  const caCert = readFileSync(join(certDir, 'apiserver.crt'), 'utf8')
+  const kubeconfig = join(dir, 'kubeconfig')
+  writeFileSync(kubeconfig, adminKubeconfig(server, caCert, adminToken), { mode: 0o600 })
+  const info: KubeInfo = { server, kubeconfig, caCert, adminToken, serviceAccountIssuer: SERVICE_ACCOUNT_ISSUER }
+  return { server: running, info }
+}
+
+function adminKubeconfig(server: string, caCert: string, token: string): string {
+  return JSON.stringify(
+    {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'lab', cluster: { server, 'certificate-authority-data': Buffer.from(caCert).toString('base64') } }],
+      users: [{ name: 'lab-admin', user: { token } }],
+      contexts: [{ name: 'lab', context: { cluster: 'lab', user: 'lab-admin' } }],
+      'current-context': 'lab',
+    },
+    null,
+    2,
+  )
+}
+
+function get(url: string, token: string, agent: Agent): Promise<number> {
+  return new Promise((resolve, reject) => {
+    request(url, { agent, headers: { authorization: `Bearer ${token}` } }, (response) => {
+      response.resume()
+      resolve(response.statusCode ?? 0)
+    })
+      .on('error', reject)
+      .end()
+  })
+}

@@ -1,0 +1,33 @@
+import { randomBytes } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { freePort, startServer, type RunningServer } from '../process.ts'
+
+export interface OpenBaoInfo {
+  address: string
+  rootToken: string
+}
+
+/** `bao server -dev`: in memory, unsealed, on a free loopback port with a random root token. */
+export async function startOpenBao(bao: string, runDir: string, timeoutMs: number, signal: AbortSignal) {
+  const dir = join(runDir, 'openbao')
+  mkdirSync(dir)
+  const port = await freePort()
+  const address = `http://127.0.0.1:${port}`
+  const rootToken = `lab-${randomBytes(18).toString('base64url')}`
+  const server: RunningServer = await startServer(
+    {
+      name: 'openbao',
+      command: bao,
+      args: ['server', '-dev', `-dev-listen-address=127.0.0.1:${port}`, `-dev-root-token-id=${rootToken}`, '-dev-no-store-token'],
+      // HOME in the run dir: nothing of the user's (~/.vault-token, ~/.vault) is read or written
+      env: { ...process.env, HOME: dir, VAULT_ADDR: address, BAO_ADDR: address },
+      cwd: dir,
+      logFile: join(dir, 'server.log'),
+      timeoutMs,
+      isReady: async () => (await fetch(`${address}/v1/sys/health`)).status === 200,
+    },
+    signal,
+  )
+  return { server, info: { address, rootToken } satisfies OpenBaoInfo }
+}
