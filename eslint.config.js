@@ -14,6 +14,10 @@ export default defineConfig(
     },
   },
   {
+    files: ['**/*.{js,mjs}'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
     files: ['main/engine/**'],
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: ELECTRON_IN_ENGINE }], patterns: [{ group: ['electron/*'], message: ELECTRON_IN_ENGINE }] }],

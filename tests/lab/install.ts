@@ -50,7 +50,7 @@ export async function ensureLabTools(): Promise<{ tools: LabTools; steps: Instal
   const missingDebs = DEBIAN_PACKAGES.filter((deb) => !deb.present())
   await timed('debian packages', missingDebs.length === 0, () => installDebianPackages(missingDebs.map((deb) => deb.name)))
   const etcd = goBinary('etcd', 'go.etcd.io/etcd/server/v3', 'go.etcd.io/etcd/server/v3')
-  const kubeApiserver = goBinary('kube-apiserver', 'k8s.io/kubernetes', 'k8s.io/kubernetes/cmd/kube-apiserver')
+  const kubeApiserver = goBinary('kube-apiserver', 'k8s.io/kubernetes', 'k8s.io/kubernetes/cmd/kube-apiserver', kubeVersionFlags)
   // pip and the Go builds are independent; the two Go builds share the CPU, so they run one after the other
   const [bao] = await Promise.all([
     timed('openbao', existsSync(baoPath()), installOpenBao),
@@ -81,9 +81,10 @@ function onPath(command: string): boolean {
 export function postgresBinDir(): string | undefined {
   const root = '/usr/lib/postgresql'
   if (!existsSync(root)) return undefined
-  const majors = readdirSync(root).filter((major) => existsSync(join(root, major, 'bin', 'postgres')))
-  majors.sort((a, b) => Number(b) - Number(a))
-  return majors.length > 0 ? join(root, majors[0], 'bin') : undefined
+  const [newest] = readdirSync(root)
+    .filter((major) => existsSync(join(root, major, 'bin', 'postgres')))
+    .sort((a, b) => Number(b) - Number(a))
+  return newest === undefined ? undefined : join(root, newest, 'bin')
 }
 
 async function installDebianPackages(names: string[]): Promise<void> {
@@ -130,33 +131,42 @@ async function installOpenBao(): Promise<string> {
   return baoPath()
 }
 
-interface GoBinary {
+export interface GoBinary {
   name: string
   wrapperDir: string
   pkg: string
   version: string
+  ldflags: string
   output: string
 }
 
+/** Kubernetes stamps its version at link time (hack/lib/version.sh); without it /version says v0.0.0-master. */
+function kubeVersionFlags(version: string): string {
+  const [major, minor] = version.slice(1).split('.')
+  const base = 'k8s.io/component-base/version'
+  return `-X ${base}.gitVersion=${version} -X ${base}.gitMajor=${major} -X ${base}.gitMinor=${minor} -X ${base}.gitTreeState=clean`
+}
+
 /** The version comes from the wrapper's go.mod, which pins it; the cached binary is keyed by it. */
-function goBinary(name: string, module: string, pkg: string): GoBinary {
+function goBinary(name: string, module: string, pkg: string, versionFlags?: (version: string) => string): GoBinary {
   const wrapperDir = join(GO_WRAPPERS, name)
   const goMod = readFileSync(join(wrapperDir, 'go.mod'), 'utf8')
   const version = goMod.match(new RegExp(`^\\s*${module.replaceAll('.', '\\.')} (v\\S+)`, 'm'))?.[1]
   if (!version) throw new Error(`${join(wrapperDir, 'go.mod')} does not require ${module}`)
-  return { name, wrapperDir, pkg, version, output: join(CACHE_DIR, 'bin', `${name}-${version}`) }
+  const ldflags = ['-s -w', versionFlags?.(version)].filter(Boolean).join(' ')
+  return { name, wrapperDir, pkg, version, ldflags, output: join(CACHE_DIR, 'bin', `${name}-${version}`) }
 }
 
-async function buildGoBinary(binary: GoBinary): Promise<void> {
+export async function buildGoBinary(binary: GoBinary): Promise<void> {
   if (existsSync(binary.output)) return
-  const byHand = `cd ${binary.wrapperDir} && go build -trimpath -o ${binary.output} ${binary.pkg}`
+  const byHand = `cd ${binary.wrapperDir} && go build -trimpath -ldflags='${binary.ldflags}' -o ${binary.output} ${binary.pkg}`
   if (!onPath('go')) {
     throw new ToolInstallError(binary.name, 'it is built from source and `go` is not on PATH', `install Go 1.26 or newer (https://go.dev/doc/install), then: ${byHand}`)
   }
   mkdirSync(dirname(binary.output), { recursive: true })
   const staging = `${binary.output}.partial-${process.pid}`
   try {
-    await run('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', staging, binary.pkg], { cwd: binary.wrapperDir, maxBuffer: 64 << 20 })
+    await run('go', ['build', '-trimpath', `-ldflags=${binary.ldflags}`, '-o', staging, binary.pkg], { cwd: binary.wrapperDir, maxBuffer: 64 << 20 })
   } catch (error) {
     rmSync(staging, { force: true })
     throw new ToolInstallError(binary.name, `go build ${binary.pkg}@${binary.version} failed: ${commandOutputTail(error)}`, byHand)

@@ -90,7 +90,13 @@ export async function startServer(spec: ServerSpec, signal?: AbortSignal): Promi
   for (;;) {
     if (exitReason) return fail(exitReason)
     if (signal?.aborted) return fail('was stopped because another part of the lab failed', true)
-    if (await spec.isReady().catch(() => false)) break
+    // a probe may hang on a half-started server: it gets what is left of the time limit, no more
+    const probe = spec.isReady().catch(() => false)
+    const limit = new AbortController()
+    const timeLeft = sleep(Math.max(0, deadline - performance.now()), false, { signal: limit.signal }).catch(() => false)
+    const ready = await Promise.race([probe, timeLeft])
+    limit.abort()
+    if (ready) break
     if (performance.now() >= deadline) return fail(`did not become ready within ${spec.timeoutMs} ms`)
     await sleep(POLL_MS)
   }

@@ -45,7 +45,7 @@ export async function startPostgres(binDir: string, runDir: string, timeoutMs: n
     })
   } catch (error) {
     writeFileSync(initLog, String((error as { stderr?: string }).stderr ?? error))
-    throw new Error(`postgres: initdb failed.\n--- last lines of its log ---\n${tailOf(initLog)}\n---`)
+    throw new Error(`postgres: initdb failed.\n--- last lines of its log ---\n${tailOf(initLog)}\n---`, { cause: error })
   }
   const port = await freePort()
   const server = await startServer(

@@ -1,0 +1,79 @@
+// Headless entry point. `daemon` runs the engine and reports the health of the configured Vault and kube-context.
+import { parseArgs } from 'node:util'
+import { Engine, type HealthReport } from './engine/engine.ts'
+import { loadKubeConfig } from './engine/kube/contexts.ts'
+import { vaultSettingsFromEnv } from './engine/vault/connection.ts'
+
+const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS]
+
+  daemon     run the engine against VAULT_ADDR and the current kube-context, reporting their health
+  --once     check once, print, and exit (0 when both are healthy, 1 otherwise)
+  --json     print each health report as one JSON line
+  --interval seconds between checks (default 10)`
+
+export function describeHealth(report: HealthReport): string[] {
+  const { vault, kube } = report
+  const vaultLine = !vault.reachable
+    ? `vault  ${vault.address}  unreachable: ${vault.error}`
+    : `vault  ${vault.address}  ${!vault.initialized ? 'not initialized' : vault.sealed ? 'SEALED' : 'ok'}: version ${vault.version}, ${vault.sealed ? 'sealed' : 'unsealed'}, ${vault.standby ? 'standby' : 'active'}${vault.clusterName ? `, cluster ${vault.clusterName}` : ''}`
+  const kubeLine = kube.reachable
+    ? `kube   ${kube.context} (${kube.server})  ok: ${kube.version}`
+    : `kube   ${kube.context ?? '(no context)'}${'server' in kube && kube.server ? ` (${kube.server})` : ''}  unreachable: ${kube.error}`
+  return [vaultLine, kubeLine]
+}
+
+export function isHealthy(report: HealthReport): boolean {
+  return report.vault.reachable && report.vault.initialized && !report.vault.sealed && report.kube.reachable
+}
+
+async function daemon(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { once: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, interval: { type: 'string', default: '10' } },
+  })
+  const intervalSeconds = Number(values.interval)
+  if (!Number.isFinite(intervalSeconds) || intervalSeconds <= 0) throw new UsageError(`--interval must be a positive number of seconds, not "${values.interval}"`)
+
+  const engine = new Engine({ vault: vaultSettingsFromEnv(), kube: loadKubeConfig(), healthIntervalMs: intervalSeconds * 1000 })
+  const print = (report: HealthReport) => console.log(values.json ? JSON.stringify(report) : describeHealth(report).join('\n'))
+  if (values.once) {
+    const report = await engine.checkHealth()
+    print(report)
+    if (!process.env.VAULT_ADDR && !report.kube.reachable && !values.json) console.log(NOTHING_CONFIGURED)
+    return isHealthy(report) ? 0 : 1
+  }
+
+  let last = ''
+  engine.events.on('health', (report) => {
+    const text = JSON.stringify(report)
+    if (text !== last) print(report)
+    last = text
+  })
+  if (!process.env.VAULT_ADDR && !loadKubeConfig()) console.log(NOTHING_CONFIGURED)
+  engine.start()
+  await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve))
+  engine.stop()
+  return 0
+}
+
+const NOTHING_CONFIGURED =
+  'Nothing is configured: set VAULT_ADDR (and VAULT_TOKEN) and KUBECONFIG, or start local servers with `npm run lab -- up` and use the exports it prints.'
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  try {
+    if (command === 'daemon') return await daemon(rest)
+    throw new UsageError(command ? `unknown command "${command}"` : 'no command given')
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`${(error as Error).message}\n\n${USAGE}`)
+      return 2
+    }
+    console.error((error as Error).message)
+    return 1
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2))

@@ -1,0 +1,55 @@
+// `npm start` runs `cli.ts daemon`: it must report the real health of the lab's OpenBao and apiserver,
+// and say plainly what is wrong when either cannot be used.
+import { execFile } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { describe, expect, inject, it } from 'vitest'
+import type { HealthReport } from '../../main/engine/engine.ts'
+
+const lab = inject('lab')
+const run = promisify(execFile)
+
+async function daemonOnce(env: NodeJS.ProcessEnv, ...flags: string[]): Promise<{ code: number; stdout: string }> {
+  try {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'main/cli.ts', 'daemon', '--once', ...flags], { env: { PATH: process.env.PATH, HOME: lab.runDir, ...env } })
+    return { code: 0, stdout }
+  } catch (error) {
+    const { code, stdout } = error as { code: number; stdout: string }
+    return { code, stdout }
+  }
+}
+
+describe('vault-tray daemon', () => {
+  it('reports a healthy, unsealed OpenBao and the apiserver version of the current context', async () => {
+    const { code, stdout } = await daemonOnce({ VAULT_ADDR: lab.openbao.address, KUBECONFIG: lab.kube.kubeconfig }, '--json')
+    const report = JSON.parse(stdout) as HealthReport
+    expect(report.vault).toMatchObject({ reachable: true, initialized: true, sealed: false, standby: false, address: lab.openbao.address })
+    expect(report.vault.reachable && report.vault.version).toMatch(/^2\.\d+\.\d+/)
+    expect(report.kube).toMatchObject({ reachable: true, context: 'lab', server: lab.kube.server, version: 'v1.35.4' })
+    expect(code).toBe(0)
+  })
+
+  it('says what is wrong, and exits 1, when Vault refuses connections and the cluster rejects the credentials', async () => {
+    const badToken = join(lab.runDir, 'bad-token.kubeconfig')
+    writeFileSync(badToken, JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'lab', cluster: { server: lab.kube.server, 'certificate-authority-data': Buffer.from(lab.kube.caCert).toString('base64') } }],
+      users: [{ name: 'nobody', user: { token: 'not-a-valid-token' } }],
+      contexts: [{ name: 'stale', context: { cluster: 'lab', user: 'nobody' } }],
+      'current-context': 'stale',
+    }))
+    const closedPort = 'http://127.0.0.1:9' // discard: nothing listens there on this machine
+    const { code, stdout } = await daemonOnce({ VAULT_ADDR: closedPort, KUBECONFIG: badToken })
+    expect(stdout).toContain(`Vault at ${closedPort} refused the connection`)
+    expect(stdout).toContain(`kube-context "stale" (${lab.kube.server}) rejected its credentials (401)`)
+    expect(stdout).not.toContain('not-a-valid-token')
+    expect(code).toBe(1)
+  })
+
+  it('tells the user to use http:// when VAULT_ADDR says https but the server speaks plain HTTP', async () => {
+    const { stdout } = await daemonOnce({ VAULT_ADDR: lab.openbao.address.replace('http:', 'https:'), KUBECONFIG: lab.kube.kubeconfig })
+    expect(stdout).toMatch(/did not speak TLS\. If it serves plain HTTP, use http:\/\/ in VAULT_ADDR/)
+  })
+})
