@@ -22,8 +22,8 @@ export interface LabInfo {
 export interface Lab {
   info: LabInfo
   installSteps: InstallStep[]
-  /** Each server's name, pid and milliseconds until ready. */
-  servers: RunningServer[]
+  /** Milliseconds from the start of each part (keys, initdb, process) until it answered. */
+  readyMs: Partial<Record<LabServer, number>>
   stop(): Promise<void>
 }
 
@@ -68,58 +68,61 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const timeouts = { ...DEFAULT_TIMEOUTS_MS, ...options.timeoutsMs }
   const runDir = mkdtempSync(join(tmpdir(), 'vault-tray-lab-'))
   const abort = new AbortController()
-  const servers: RunningServer[] = []
-  const failFast = <T extends { server: RunningServer }>(started: Promise<T>): Promise<T> =>
-    started.then(
-      (part) => {
-        servers.push(part.server)
-        return part
-      },
-      (error: unknown) => {
-        abort.abort()
-        throw error
-      },
-    )
   const { signal } = abort
+  const servers: RunningServer[] = []
+  const readyMs: Partial<Record<LabServer, number>> = {}
+  // Times a part from its first step (keys, initdb) until it answers; the first failure stops the others.
+  const part = async <T extends { server: RunningServer }>(name: LabServer, start: () => Promise<T>): Promise<T> => {
+    const started = performance.now()
+    try {
+      const running = await start()
+      servers.push(running.server)
+      readyMs[name] = Math.round(performance.now() - started)
+      return running
+    } catch (error) {
+      abort.abort()
+      throw error
+    }
+  }
   const t = installed.tools
 
-  const results = await Promise.allSettled([
-    failFast(startOpenBao(t.bao, runDir, timeouts.openbao, signal)),
-    failFast(startEtcd(t.etcd, runDir, timeouts.etcd, signal)).then((etcd) =>
-      failFast(startKubeApiserver(t.kubeApiserver, etcd.clientUrl, runDir, timeouts['kube-apiserver'], signal)),
+  const [openbao, kube, postgres, keychain] = await Promise.allSettled([
+    part('openbao', () => startOpenBao(t.bao, runDir, timeouts.openbao, signal)),
+    part('etcd', () => startEtcd(t.etcd, runDir, timeouts.etcd, signal)).then((etcd) =>
+      part('kube-apiserver', () => startKubeApiserver(t.kubeApiserver, etcd.clientUrl, runDir, timeouts['kube-apiserver'], signal)),
     ),
-    failFast(startPostgres(t.postgresBin, runDir, timeouts.postgres, signal)),
-    failFast(startKeychain(runDir, timeouts.keychain, signal)),
+    part('postgres', () => startPostgres(t.postgresBin, runDir, timeouts.postgres, signal)),
+    part('keychain', () => startKeychain(runDir, timeouts.keychain, signal)),
   ])
   const stop = async () => {
-    // the apiserver before etcd, then the rest; servers are pushed in the order they became ready
-    await Promise.all([...servers].reverse().map((server) => server.stop()))
+    await Promise.all(servers.map((server) => server.stop()))
     rmSync(runDir, { recursive: true, force: true })
   }
-  const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as Error] : []))
-  if (failures.length > 0) {
+  if (openbao.status === 'rejected' || kube.status === 'rejected' || postgres.status === 'rejected' || keychain.status === 'rejected') {
     await stop()
+    const failures = [openbao, kube, postgres, keychain].flatMap((result) => (result.status === 'rejected' ? [result.reason as Error] : []))
     // the cause first, then the parts that were stopped because of it
     failures.sort((a, b) => Number(isAborted(a)) - Number(isAborted(b)))
     throw new LabStartError(runDir, failures)
   }
-  const [openbao, kube, postgres, keychain] = results.map((result) => (result as PromiseFulfilledResult<{ info: unknown }>).value.info) as [
-    OpenBaoInfo,
-    KubeInfo,
-    PostgresInfo,
-    KeychainInfo,
-  ]
   return {
-    info: { runDir, openbao, kube, postgres, keychain, chromium: { executablePath: t.chromium, args: CHROMIUM_ARGS } },
+    info: {
+      runDir,
+      openbao: openbao.value.info,
+      kube: kube.value.info,
+      postgres: postgres.value.info,
+      keychain: keychain.value.info,
+      chromium: { executablePath: t.chromium, args: CHROMIUM_ARGS },
+    },
     installSteps: installed.steps,
-    servers,
+    readyMs,
     stop,
   }
 }
 
 export function describeTimings(lab: Lab): string {
   const installs = lab.installSteps.map((step) => `${step.tool} ${step.cached ? 'cached' : 'installed'} in ${seconds(step.ms)}`)
-  const ready = lab.servers.map((server) => `${server.name} ${seconds(server.readyMs)}`)
+  const ready = Object.entries(lab.readyMs).map(([name, ms]) => `${name} ${seconds(ms)}`)
   return `test lab: ${installs.join(', ')}\ntest lab ready: ${ready.join(', ')}`
 }
 

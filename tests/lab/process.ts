@@ -25,8 +25,6 @@ export interface ServerSpec {
 export interface RunningServer {
   name: string
   pid: number
-  /** Milliseconds from spawn until the readiness check first passed. */
-  readyMs: number
   logFile: string
   stop(): Promise<void>
 }
@@ -100,7 +98,7 @@ export async function startServer(spec: ServerSpec, signal?: AbortSignal): Promi
     if (performance.now() >= deadline) return fail(`did not become ready within ${spec.timeoutMs} ms`)
     await sleep(POLL_MS)
   }
-  return { name: spec.name, pid: child.pid!, readyMs: Math.round(performance.now() - started), logFile: spec.logFile, stop }
+  return { name: spec.name, pid: child.pid!, logFile: spec.logFile, stop }
 }
 
 async function stopGroup(child: ChildProcess, exited: Promise<string>): Promise<void> {
