@@ -3,32 +3,13 @@ import { randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { join } from 'node:path'
-import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node'
 import { getPassword, setPassword } from '@napi-rs/keyring/keytar.js'
 import pg from 'pg'
 import { chromium } from 'playwright-core'
-import { describe, expect, inject, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { bao, grantTokenReview, kubeAdmin, lab } from './helpers.ts'
 
-const lab = inject('lab')
 const suffix = randomBytes(4).toString('hex')
-
-/** A call to the lab's OpenBao with its root token; fails the test on any non-2xx answer. */
-async function bao<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${lab.openbao.address}/v1/${path}`, {
-    method,
-    headers: { 'X-Vault-Token': lab.openbao.rootToken, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  const text = await response.text()
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`)
-  return (text ? JSON.parse(text) : undefined) as T
-}
-
-function kube() {
-  const config = new KubeConfig()
-  config.loadFromFile(lab.kube.kubeconfig)
-  return { core: config.makeApiClient(CoreV1Api), rbac: config.makeApiClient(RbacAuthorizationV1Api) }
-}
 
 describe('the test lab', () => {
   it('OpenBao stores and returns a KV v2 secret', async () => {
@@ -39,20 +20,14 @@ describe('the test lab', () => {
   })
 
   it('OpenBao logs in with a ServiceAccount token that the kube-apiserver issued and reviews', async () => {
-    const { core, rbac } = kube()
+    const { core } = kubeAdmin()
     const namespace = `smoke-${suffix}`
     await core.createNamespace({ body: { metadata: { name: namespace } } })
     for (const name of ['vault-auth', 'app']) {
       await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } })
     }
     // the reviewer may call TokenReview, as in the VSO tutorial
-    await rbac.createClusterRoleBinding({
-      body: {
-        metadata: { name: `${namespace}-token-review` },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
-        subjects: [{ kind: 'ServiceAccount', name: 'vault-auth', namespace }],
-      },
-    })
+    await grantTokenReview(namespace, 'vault-auth')
     const tokenFor = async (name: string, audiences: string[]) => {
       const request = await core.createNamespacedServiceAccountToken({ name, namespace, body: { spec: { audiences, expirationSeconds: 600 } } })
       return request.status!.token

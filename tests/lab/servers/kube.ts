@@ -12,6 +12,8 @@ export interface KubeInfo {
   caCert: string
   adminToken: string
   serviceAccountIssuer: string
+  /** PEM of the key that verifies ServiceAccount tokens (for Vault's jwt auth). */
+  serviceAccountPublicKey: string
 }
 
 const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local'
@@ -99,7 +101,7 @@ export async function startKubeApiserver(apiserver: string, etcdUrl: string, run
   const caCert = readFileSync(join(certDir, 'apiserver.crt'), 'utf8')
   const kubeconfig = join(dir, 'kubeconfig')
   writeFileSync(kubeconfig, adminKubeconfig(server, caCert, adminToken), { mode: 0o600 })
-  const info: KubeInfo = { server, kubeconfig, caCert, adminToken, serviceAccountIssuer: SERVICE_ACCOUNT_ISSUER }
+  const info: KubeInfo = { server, kubeconfig, caCert, adminToken, serviceAccountIssuer: SERVICE_ACCOUNT_ISSUER, serviceAccountPublicKey: publicKey }
   return { server: running, info }
 }
 
