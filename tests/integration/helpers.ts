@@ -30,7 +30,7 @@ export async function bao<T = unknown>(method: string, path: string, body?: unkn
 /** A token with just these policies (HCL bodies), for tests that need less than root. */
 export async function tokenWithPolicy(name: string, policy: string, options: Record<string, unknown> = {}): Promise<string> {
   await bao('PUT', `sys/policies/acl/${name}`, { policy })
-  const { auth } = await bao<{ auth: { client_token: string } }>('POST', 'auth/token/create', { policies: [name], no_default_policy: true, ttl: '10m', ...options })
+  const { auth } = await bao<{ auth: { client_token: string } }>('POST', 'auth/token/create', { policies: [name], ttl: '10m', ...options })
   return auth.client_token
 }
 

@@ -2,8 +2,8 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { buildGoBinary, CACHE_DIR, ToolInstallError } from '../lab/install.ts'
+import { afterEach, describe, expect, inject, it } from 'vitest'
+import { buildGoBinary, ToolInstallError } from '../lab/install.ts'
 import { LabStartError, startLab } from '../lab/lab.ts'
 import { freePort, ServerStartError } from '../lab/process.ts'
 import { startKubeApiserver } from '../lab/servers/kube.ts'
@@ -37,9 +37,7 @@ describe('a lab server that does not come up', () => {
   it('fails with the reason and the tail of its log, and is killed', async () => {
     const runDir = scratchDir()
     const deadEtcd = `http://127.0.0.1:${await freePort()}`
-    const apiserver = join(CACHE_DIR, 'bin', readdirSync(join(CACHE_DIR, 'bin')).find((name) => /^kube-apiserver-v[\d.]+$/.test(name))!)
-
-    const error = await startKubeApiserver(apiserver, deadEtcd, runDir, 4_000, new AbortController().signal).catch((e: unknown) => e)
+    const error = await startKubeApiserver(inject('lab').binaries.kubeApiserver, deadEtcd, runDir, 4_000, new AbortController().signal).catch((e: unknown) => e)
 
     expect(error).toBeInstanceOf(ServerStartError)
     expect((error as Error).message).toMatch(/^kube-apiserver did not become ready within 4000 ms\.\n--- last lines of its log ---\n/)

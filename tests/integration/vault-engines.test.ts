@@ -104,8 +104,7 @@ describe('PKI', () => {
 describe('sys/capabilities-self', () => {
   it("lists what the token may do on each path, and 'deny' elsewhere", async () => {
     const name = unique('reader')
-    // the default policy is what allows a token to ask sys/capabilities-self
-    const token = await tokenWithPolicy(name, `path "secret/data/${name}/*" { capabilities = ["read", "list"] }`, { no_default_policy: false })
+    const token = await tokenWithPolicy(name, `path "secret/data/${name}/*" { capabilities = ["read", "list"] }`)
     const capabilities = await capabilitiesSelf(client, token, [`secret/data/${name}/db`, 'secret/data/other'])
     expect(capabilities).toEqual({ [`secret/data/${name}/db`]: ['list', 'read'], 'secret/data/other': ['deny'] })
   })

@@ -17,6 +17,8 @@ export interface LabInfo {
   postgres: PostgresInfo
   keychain: KeychainInfo
   chromium: { executablePath: string; args: string[] }
+  /** The installed binaries, for tests that start servers of their own. */
+  binaries: { bao: string; etcd: string; kubeApiserver: string }
 }
 
 export interface Lab {
@@ -113,6 +115,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       postgres: postgres.value.info,
       keychain: keychain.value.info,
       chromium: { executablePath: t.chromium, args: CHROMIUM_ARGS },
+      binaries: { bao: t.bao, etcd: t.etcd, kubeApiserver: t.kubeApiserver },
     },
     installSteps: installed.steps,
     readyMs,

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { freePort, startServer, type RunningServer } from '../process.ts'
 
 export interface OpenBaoInfo {
   address: string
   rootToken: string
+  /** The dev server's single unseal key, for tests that seal and unseal it. */
+  unsealKey: string
 }
 
 /** `bao server -dev`: in memory, unsealed, on a free loopback port with a random root token. */
@@ -15,6 +17,7 @@ export async function startOpenBao(bao: string, runDir: string, timeoutMs: numbe
   const port = await freePort()
   const address = `http://127.0.0.1:${port}`
   const rootToken = `lab-${randomBytes(18).toString('base64url')}`
+  const logFile = join(dir, 'server.log')
   const server: RunningServer = await startServer(
     {
       name: 'openbao',
@@ -23,11 +26,17 @@ export async function startOpenBao(bao: string, runDir: string, timeoutMs: numbe
       // HOME in the run dir: nothing of the user's (~/.vault-token, ~/.vault) is read or written
       env: { ...process.env, HOME: dir, VAULT_ADDR: address, BAO_ADDR: address },
       cwd: dir,
-      logFile: join(dir, 'server.log'),
+      logFile,
       timeoutMs,
-      isReady: async () => (await fetch(`${address}/v1/sys/health`)).status === 200,
+      // ready once it answers and has printed its unseal key, which comes a moment after
+      isReady: async () => (await fetch(`${address}/v1/sys/health`)).status === 200 && unsealKeyIn(logFile) !== undefined,
     },
     signal,
   )
-  return { server, info: { address, rootToken } satisfies OpenBaoInfo }
+  return { server, info: { address, rootToken, unsealKey: unsealKeyIn(logFile)! } satisfies OpenBaoInfo }
+}
+
+/** The dev server prints its unseal key once, at start-up. */
+function unsealKeyIn(logFile: string): string | undefined {
+  return readFileSync(logFile, 'utf8').match(/^Unseal Key: (\S+)$/m)?.[1]
 }
