@@ -1,6 +1,7 @@
 // Shared by the integration tests: reach the lab's servers as their administrator.
 import { randomBytes } from 'node:crypto'
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node'
+import pg from 'pg'
 import { inject } from 'vitest'
 import { systemClock } from '../../main/engine/clock.ts'
 import { VaultClient } from '../../main/engine/vault/client.ts'
@@ -58,4 +59,48 @@ export async function grantTokenReview(namespace: string, serviceAccount: string
       subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace }],
     },
   })
+}
+
+/** A database secrets engine on the lab's PostgreSQL with a role `app`; returns the creds path. */
+export async function databaseRole(ttls: { default_ttl: string; max_ttl: string }): Promise<string> {
+  const mount = unique('database')
+  await bao('POST', `sys/mounts/${mount}`, { type: 'database' })
+  await bao('POST', `${mount}/config/postgres`, {
+    plugin_name: 'postgresql-database-plugin',
+    connection_url: `postgresql://{{username}}:{{password}}@${lab.postgres.host}:${lab.postgres.port}/postgres?sslmode=disable`,
+    username: lab.postgres.user,
+    password: lab.postgres.password,
+    allowed_roles: ['app'],
+  })
+  await bao('POST', `${mount}/roles/app`, {
+    db_name: 'postgres',
+    creation_statements: [`CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';`],
+    ...ttls,
+  })
+  return `${mount}/creds/app`
+}
+
+/** Whether PostgreSQL accepts these credentials, as an application would find out. */
+export async function canLogIn(data: Record<string, unknown>): Promise<boolean> {
+  const connection = new pg.Client({ host: lab.postgres.host, port: lab.postgres.port, database: 'postgres', user: String(data.username), password: String(data.password) })
+  try {
+    await connection.connect()
+    return true
+  } catch {
+    return false
+  } finally {
+    await connection.end().catch(() => {})
+  }
+}
+
+/** How many login roles PostgreSQL has: each set of database credentials Vault issues is one more. */
+export async function postgresRoleCount(): Promise<number> {
+  const connection = new pg.Client({ host: lab.postgres.host, port: lab.postgres.port, database: 'postgres', user: lab.postgres.user, password: lab.postgres.password })
+  await connection.connect()
+  try {
+    const { rows } = await connection.query<{ count: string }>("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'v-%'")
+    return Number(rows[0]!.count)
+  } finally {
+    await connection.end()
+  }
 }

@@ -48,6 +48,8 @@ export interface LeaseManagerOptions {
   clock: Clock
   renewalPercent?: number
   onEvent?: (event: LeaseEvent) => void
+  /** Called with the record whenever a lease is stored or forgotten (undefined), for persistence. */
+  onChange?: (key: string, lease: LeaseRecord | undefined) => void
   retryMs?: number
 }
 
@@ -67,7 +69,7 @@ export class LeaseManager {
     private readonly tokens: TokenSource,
     options: LeaseManagerOptions,
   ) {
-    this.#options = { renewalPercent: DEFAULT_RENEWAL_PERCENT, onEvent: () => {}, retryMs: 5_000, ...options }
+    this.#options = { renewalPercent: DEFAULT_RENEWAL_PERCENT, onEvent: () => {}, onChange: () => {}, retryMs: 5_000, ...options }
   }
 
   /** The lease for this request while it is valid; otherwise new credentials. One request at a time per key. */
@@ -175,6 +177,7 @@ export class LeaseManager {
 
   #store(lease: LeaseRecord, kind: LeaseEventKind, ttlSeconds: number): void {
     this.#leases.set(lease.key, lease)
+    this.#options.onChange(lease.key, lease)
     this.#emit(kind, lease, ttlSeconds)
     this.#timers.get(lease.key)?.()
     if (ttlSeconds <= 0) return // no lease duration: nothing to renew
@@ -197,6 +200,7 @@ export class LeaseManager {
     this.#timers.get(key)?.()
     this.#timers.delete(key)
     this.#leases.delete(key)
+    this.#options.onChange(key, undefined)
   }
 
   #emit(kind: LeaseEventKind, lease: LeaseRecord, ttlSeconds: number, message?: string): void {
