@@ -9,7 +9,6 @@ import { SystemKeychain, type Keychain } from '../../main/engine/cache/keychain.
 import { createLogger } from '../../main/engine/telemetry/log.ts'
 import { Transit } from '../../main/engine/vault/engines.ts'
 import { VaultSession, type VaultSessionEvent } from '../../main/engine/vault/session.ts'
-import { startKeychain } from '../lab/servers/keychain.ts'
 import { bao, clock, databaseRole, lab, postgresRoleCount, unique, vaultClient } from './helpers.ts'
 
 const client = vaultClient()
