@@ -68,6 +68,16 @@ export class VaultClient {
     this.#agent = settings.address.startsWith('https:') ? new HttpsAgent({ keepAlive: true, ...tls }) : new HttpAgent({ keepAlive: true })
   }
 
+  /** What a WebSocket to this Vault needs: the same TLS trust and headers as every request. */
+  websocket(path: string, token: string): { url: string; options: { headers: Record<string, string>; ca?: string; rejectUnauthorized: boolean; servername?: string; handshakeTimeout: number } } {
+    const url = new URL(`${this.address}/v1/${path.replace(/^\/+/, '')}`)
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
+    const headers: Record<string, string> = { ...this.#options.headers, 'X-Vault-Token': token }
+    if (this.#settings.namespace) headers['X-Vault-Namespace'] = this.#settings.namespace
+    const { caCert, skipVerify, tlsServerName } = this.#settings
+    return { url: url.toString(), options: { headers, ca: caCert, rejectUnauthorized: !skipVerify, servername: tlsServerName, handshakeTimeout: this.#options.timeoutMs } }
+  }
+
   /** Sends a request; resolves to the parsed JSON body, or undefined for 204. */
   async request<T = unknown>(request: VaultRequest): Promise<T> {
     // Only reads are retried on 5xx; a write may have been applied before the error.

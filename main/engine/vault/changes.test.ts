@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest'
+import { parseKvEvent } from './changes.ts'
+
+// The shape of a message on Vault's sys/events/subscribe stream with ?json=true (Vault 1.16+ docs).
+const kvWrite = {
+  id: 'a3be9fb1-b514-519f-5b25-b6f144a8c1ce',
+  source: 'https://vaultproject.io/',
+  specversion: '1.0',
+  type: '*',
+  data: {
+    event: { id: 'a3be9fb1', metadata: { current_version: '3', data_path: 'team/secret/data/app/creds', modified: 'true', oldest_version: '0', operation: 'data-write', path: 'team/secret/data/app/creds' } },
+    event_type: 'kv-v2/data-write',
+    plugin_info: { mount_class: 'secret', mount_accessor: 'kv_5dc4d18e', mount_path: 'team/secret/', plugin: 'kv' },
+  },
+  datacontentype: 'application/cloudevents',
+  time: '2026-11-23T18:00:00Z',
+}
+
+describe('parseKvEvent', () => {
+  it('reads mount, secret path and new version of a KV v2 write', () => {
+    expect(parseKvEvent(JSON.stringify(kvWrite))).toEqual({ mount: 'team/secret', path: 'app/creds', version: 3 })
+  })
+
+  it('reads a metadata delete, which has no current version', () => {
+    const deleted = structuredClone(kvWrite)
+    deleted.data.event_type = 'kv-v2/metadata-delete'
+    deleted.data.event.metadata = { ...deleted.data.event.metadata, path: 'team/secret/metadata/app/creds', current_version: '' }
+    expect(parseKvEvent(JSON.stringify(deleted))).toEqual({ mount: 'team/secret', path: 'app/creds', version: undefined })
+  })
+
+  it('ignores other event types and anything that is not JSON', () => {
+    const other = structuredClone(kvWrite)
+    other.data.event_type = 'kv-v1/write'
+    expect(parseKvEvent(JSON.stringify(other))).toBeUndefined()
+    expect(parseKvEvent('not json')).toBeUndefined()
+  })
+})

@@ -1,0 +1,226 @@
+// Change notifications for KV v2 secrets: Vault's event stream where the server has it (Vault Enterprise
+// 1.16+), KV v2 metadata polling of `current_version` where it does not (OpenBao, Vault community). Both
+// feed the same listeners; when the stream drops, polling covers the gap until it is back.
+import WebSocket from 'ws'
+import type { Clock } from '../clock.ts'
+import { VaultError, type VaultClient } from './client.ts'
+
+export interface KvChange {
+  mount: string
+  /** Path inside the mount, without `data/`. */
+  path: string
+  /** The new current_version, when known; undefined when the secret's metadata is gone. */
+  version: number | undefined
+  via: 'events' | 'polling'
+}
+
+export type ChangeFeedStatus = { mode: 'events' } | { mode: 'polling'; reason: string }
+
+export interface ChangeFeedOptions {
+  clock: Clock
+  /** How often polling reads each watched secret's metadata. */
+  pollIntervalMs?: number
+  onStatus?: (status: ChangeFeedStatus) => void
+  /** Longest wait between reconnection attempts of the event stream. */
+  maxBackoffMs?: number
+}
+
+type Listener = (change: KvChange) => void
+
+const EVENT_TYPES = 'kv*'
+
+export class KvChangeFeed {
+  readonly #watches = new Map<string, { mount: string; path: string; listeners: Set<Listener>; version: number | undefined }>()
+  readonly #options: Required<ChangeFeedOptions>
+  #status: ChangeFeedStatus = { mode: 'polling', reason: 'not started' }
+  #socket: WebSocket | undefined
+  #cancelPoll: (() => void) | undefined
+  #cancelReconnect: (() => void) | undefined
+  #attempt = 0
+  #stopped = false
+
+  constructor(
+    private readonly client: VaultClient,
+    private readonly token: () => Promise<string>,
+    options: ChangeFeedOptions,
+  ) {
+    this.#options = { pollIntervalMs: 30_000, onStatus: () => {}, maxBackoffMs: 30_000, ...options }
+  }
+
+  get status(): ChangeFeedStatus {
+    return this.#status
+  }
+
+  /** Calls the listener whenever the secret at mount/path changes; returns the function that stops it. */
+  watch(mount: string, path: string, listener: Listener): () => void {
+    const key = `${trim(mount)}/${trim(path)}`
+    let watch = this.#watches.get(key)
+    if (!watch) {
+      watch = { mount: trim(mount), path: trim(path), listeners: new Set(), version: undefined }
+      this.#watches.set(key, watch)
+      // the version we start from, so the first poll does not report a change that is not one
+      void this.#currentVersion(watch.mount, watch.path).then((version) => (watch!.version ??= version), () => {})
+    }
+    watch.listeners.add(listener)
+    return () => {
+      watch!.listeners.delete(listener)
+      if (watch!.listeners.size === 0) this.#watches.delete(key)
+    }
+  }
+
+  /** Subscribes to the event stream if the server offers one; otherwise polls. */
+  async start(): Promise<ChangeFeedStatus> {
+    this.#stopped = false
+    await this.#connect()
+    return this.#status
+  }
+
+  stop(): void {
+    this.#stopped = true
+    this.#cancelPoll?.()
+    this.#cancelReconnect?.()
+    this.#socket?.terminate()
+    this.#socket = undefined
+  }
+
+  /** One polling round now: reads every watched secret's metadata and reports what changed. */
+  async poll(): Promise<void> {
+    await Promise.all(
+      [...this.#watches.values()].map(async (watch) => {
+        let version: number | undefined
+        try {
+          version = await this.#currentVersion(watch.mount, watch.path)
+        } catch {
+          return // unreachable or forbidden for now: the next round tries again
+        }
+        if (version !== watch.version) {
+          watch.version = version
+          this.#notify(watch.mount, watch.path, version, 'polling')
+        }
+      }),
+    )
+  }
+
+  async #currentVersion(mount: string, path: string): Promise<number | undefined> {
+    try {
+      const { data } = await this.client.request<{ data: { current_version: number } }>({ method: 'GET', path: `${mount}/metadata/${path}`, token: await this.token() })
+      return data.current_version
+    } catch (error) {
+      if (error instanceof VaultError && error.status === 404) return undefined
+      throw error
+    }
+  }
+
+  async #connect(): Promise<void> {
+    if (this.#stopped) return
+    let token: string
+    try {
+      token = await this.token()
+    } catch (error) {
+      return this.#fallBack(`no token to subscribe with (${(error as Error).message})`, true)
+    }
+    const { url, options } = this.client.websocket(`sys/events/subscribe/${EVENT_TYPES}?json=true`, token)
+    await new Promise<void>((resolve) => {
+      const socket = new WebSocket(url, options)
+      this.#socket = socket
+      // one outcome per attempt: terminating after a refused upgrade also emits 'error' and 'close'
+      let settled = false
+      const settle = (outcome: () => void) => {
+        if (settled) return
+        settled = true
+        outcome()
+        resolve()
+      }
+      socket.once('open', () =>
+        settle(() => {
+          this.#attempt = 0
+          this.#setStatus({ mode: 'events' })
+          this.#cancelPoll?.()
+          this.#cancelPoll = undefined
+        }),
+      )
+      socket.once('unexpected-response', (_request, response) =>
+        settle(() => {
+          response.resume()
+          socket.terminate()
+          const status = response.statusCode ?? 0
+          // 404/405: this server has no event stream at all; otherwise the subscription itself was refused
+          if (status === 404 || status === 405) this.#fallBack(`${this.client.address} has no event stream (HTTP ${status} from sys/events/subscribe): OpenBao and Vault community edition do not offer it`, false)
+          else this.#fallBack(`the event stream refused the subscription (HTTP ${status}); check that the token may "read" and "subscribe" on sys/events/subscribe/${EVENT_TYPES}`, status >= 500)
+        }),
+      )
+      socket.on('error', (error) => settle(() => this.#fallBack(`the event stream failed (${error.message})`, true)))
+      socket.on('message', (data) => {
+        const change = parseKvEvent(data.toString())
+        if (change) this.#notify(change.mount, change.path, change.version, 'events')
+      })
+      socket.once('close', () => {
+        if (this.#socket === socket && this.#status.mode === 'events') this.#fallBack('the event stream dropped', true)
+        settle(() => {})
+      })
+    })
+  }
+
+  /** Polls from now on; if the stream may come back, tries it again with backoff. */
+  #fallBack(reason: string, retry: boolean): void {
+    if (this.#stopped) return
+    this.#socket = undefined
+    this.#setStatus({ mode: 'polling', reason: retry ? `${reason}; polling every ${this.#options.pollIntervalMs / 1000}s until it is back` : `${reason}; polling every ${this.#options.pollIntervalMs / 1000}s` })
+    if (!this.#cancelPoll) this.#schedulePoll()
+    if (!retry) return
+    const backoff = Math.min(this.#options.maxBackoffMs, 1_000 * 2 ** this.#attempt++)
+    this.#cancelReconnect?.()
+    this.#cancelReconnect = this.#options.clock.schedule(() => void this.#connect(), backoff / 2 + this.#options.clock.random() * (backoff / 2))
+  }
+
+  #schedulePoll(): void {
+    this.#cancelPoll = this.#options.clock.schedule(() => {
+      this.#cancelPoll = undefined
+      if (this.#stopped || this.#status.mode === 'events') return
+      void this.poll().finally(() => {
+        if (!this.#stopped && this.#status.mode === 'polling' && !this.#cancelPoll) this.#schedulePoll()
+      })
+    }, this.#options.pollIntervalMs)
+  }
+
+  #setStatus(status: ChangeFeedStatus): void {
+    this.#status = status
+    this.#options.onStatus(status)
+  }
+
+  #notify(mount: string, path: string, version: number | undefined, via: KvChange['via']): void {
+    const watch = this.#watches.get(`${mount}/${path}`)
+    if (!watch) return
+    if (via === 'events') watch.version = version
+    for (const listener of watch.listeners) listener({ mount, path, version, via })
+  }
+}
+
+interface VaultEvent {
+  data?: {
+    event_type?: string
+    event?: { metadata?: { path?: string; data_path?: string; current_version?: string } }
+    plugin_info?: { mount_path?: string }
+  }
+}
+
+/** Reads a KV v2 event of Vault's stream (a CloudEvents JSON message); undefined for anything else. */
+export function parseKvEvent(message: string): Omit<KvChange, 'via'> | undefined {
+  let event: VaultEvent
+  try {
+    event = JSON.parse(message) as VaultEvent
+  } catch {
+    return undefined
+  }
+  const mountPath = event.data?.plugin_info?.mount_path
+  const fullPath = event.data?.event?.metadata?.path
+  if (!event.data?.event_type?.startsWith('kv-v2/') || !mountPath || !fullPath) return undefined
+  const mount = trim(mountPath)
+  // the path names the KV v2 API path: <mount>/data/<secret>, <mount>/metadata/<secret>, <mount>/delete/<secret>, …
+  const inMount = trim(fullPath).slice(mount.length + 1)
+  const path = inMount.replace(/^(data|metadata|delete|undelete|destroy)\//, '')
+  const version = Number(event.data.event?.metadata?.current_version)
+  return { mount, path, version: Number.isFinite(version) && version > 0 ? version : undefined }
+}
+
+const trim = (path: string) => path.replace(/^\/+|\/+$/g, '')
