@@ -1,15 +1,23 @@
 // Headless entry point. `daemon` runs the engine and reports the health of the configured Vault and kube-context.
+import { text } from 'node:stream/consumers'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { SystemKeychain } from './engine/cache/keychain.ts'
 import { Engine, type HealthReport } from './engine/engine.ts'
 import { loadKubeConfig } from './engine/kube/contexts.ts'
 import { vaultSettingsFromEnv } from './engine/vault/connection.ts'
+import { cliConfigPath, configureTokenHelper, runTokenHelper } from './engine/vault/token-helper.ts'
 
 const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS]
+       vault-tray token-helper get|store|erase
+       vault-tray token-helper enable|disable [--cli vault|bao]
 
-  daemon     run the engine against VAULT_ADDR and the current kube-context, reporting their health
-  --once     check once, print, and exit (0 when both are healthy, 1 otherwise)
-  --json     print each health report as one JSON line
-  --interval seconds between checks (default 10)`
+  daemon        run the engine against VAULT_ADDR and the current kube-context, reporting their health
+    --once      check once, print, and exit (0 when both are healthy, 1 otherwise)
+    --json      print each health report as one JSON line
+    --interval  seconds between checks (default 10)
+  token-helper  the vault/bao CLI token helper: keeps the CLI's token in the OS keychain, not in ~/.vault-token
+    enable      write the token_helper line into ~/.vault (or ~/.bao with --cli bao); disable takes it out`
 
 export function describeHealth(report: HealthReport): string[] {
   const { vault, kube } = report
@@ -61,10 +69,32 @@ const NOTHING_CONFIGURED =
 
 class UsageError extends Error {}
 
+const HELPER_SCRIPT = fileURLToPath(new URL('../bin/vault-tray-token-helper', import.meta.url))
+
+async function tokenHelper(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { cli: { type: 'string', default: 'vault' } } })
+  const [operation] = positionals
+  if (operation === 'get' || operation === 'store' || operation === 'erase') {
+    process.stdout.write(await runTokenHelper(operation, new SystemKeychain(), process.env, () => text(process.stdin)))
+    return 0
+  }
+  if (operation === 'enable' || operation === 'disable') {
+    if (values.cli !== 'vault' && values.cli !== 'bao') throw new UsageError(`--cli must be vault or bao, not "${values.cli}"`)
+    const configPath = cliConfigPath(process.env, values.cli)
+    const result = configureTokenHelper(configPath, HELPER_SCRIPT, operation === 'enable')
+    const done = operation === 'enable' ? `${configPath} now sends the ${values.cli} CLI's token to the OS keychain` : `${configPath} no longer names vault-tray as token helper`
+    console.log(result.changed ? done : `${configPath} already says so; nothing changed`)
+    if (result.replaced) console.log(`(it replaced: ${result.replaced})`)
+    return 0
+  }
+  throw new UsageError(operation ? `unknown token-helper operation "${operation}"` : 'token-helper needs an operation')
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   try {
     if (command === 'daemon') return await daemon(rest)
+    if (command === 'token-helper') return await tokenHelper(rest)
     throw new UsageError(command ? `unknown command "${command}"` : 'no command given')
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
