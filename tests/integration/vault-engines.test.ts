@@ -1,6 +1,7 @@
 // KV v1/v2, transit, PKI and capabilities through the engine's Vault client, against the lab's OpenBao.
 import { X509Certificate } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
+import { VaultClient } from '../../main/engine/vault/client.ts'
 import { Transit, capabilitiesSelf, issueCertificate } from '../../main/engine/vault/engines.ts'
 import { KvV1, KvV2 } from '../../main/engine/vault/kv.ts'
 import { bao, lab, tokenWithPolicy, unique, vaultClient } from './helpers.ts'
@@ -107,5 +108,19 @@ describe('sys/capabilities-self', () => {
     const token = await tokenWithPolicy(name, `path "secret/data/${name}/*" { capabilities = ["read", "list"] }`)
     const capabilities = await capabilitiesSelf(client, token, [`secret/data/${name}/db`, 'secret/data/other'])
     expect(capabilities).toEqual({ [`secret/data/${name}/db`]: ['list', 'read'], 'secret/data/other': ['deny'] })
+  })
+})
+
+describe('a Vault namespace', () => {
+  it('routes every request of a client set to it, and only those', async () => {
+    const namespace = unique('team')
+    await bao('POST', `sys/namespaces/${namespace}`)
+    const inNamespace = new VaultClient({ address: lab.openbao.address, skipVerify: false, namespace })
+    await inNamespace.request({ method: 'POST', path: 'sys/mounts/kv', token: root, body: { type: 'kv', options: { version: '2' } } })
+    await new KvV2(inNamespace, 'kv').write('app', root, { team: namespace })
+
+    expect((await new KvV2(inNamespace, 'kv').read('app', root)).data).toEqual({ team: namespace })
+    await expect(new KvV2(client, 'kv').read('app', root)).rejects.toMatchObject({ status: 404 })
+    inNamespace.close()
   })
 })

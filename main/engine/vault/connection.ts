@@ -1,5 +1,11 @@
 // How to reach a Vault (or OpenBao) server, read the way the vault CLI reads it.
-import { readFileSync } from 'node:fs'
+import { execFile } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+
+const run = promisify(execFile)
 
 export interface VaultConnectionSettings {
   address: string
@@ -39,4 +45,32 @@ export function vaultSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Vaul
 /** Vault parses these flags with Go's strconv.ParseBool. */
 function isTrue(value: string | undefined): boolean {
   return value !== undefined && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value)
+}
+
+/** Where the CLI's token came from, for messages. */
+export interface DefaultToken {
+  token: string
+  source: 'VAULT_TOKEN' | 'token helper' | '~/.vault-token'
+}
+
+/**
+ * The token the vault CLI would use: VAULT_TOKEN, else what the configured token helper returns (the
+ * `token_helper` line of ~/.vault or VAULT_CONFIG_PATH), else ~/.vault-token.
+ */
+export async function defaultVaultToken(env: NodeJS.ProcessEnv = process.env): Promise<DefaultToken | undefined> {
+  if (env.VAULT_TOKEN) return { token: env.VAULT_TOKEN, source: 'VAULT_TOKEN' }
+  const home = env.HOME || homedir()
+  const configPath = env.VAULT_CONFIG_PATH || join(home, '.vault')
+  const helper = existsSync(configPath) ? readFileSync(configPath, 'utf8').match(/^\s*token_helper\s*=\s*"((?:[^"\\]|\\.)*)"/m)?.[1] : undefined
+  if (helper) {
+    try {
+      const { stdout } = await run(JSON.parse(`"${helper}"`) as string, ['get'], { env, timeout: 10_000 })
+      return stdout.trim() ? { token: stdout.trim(), source: 'token helper' } : undefined
+    } catch (error) {
+      throw new Error(`The token helper named in ${configPath} failed: ${(error as Error).message}. Fix or remove its token_helper line.`, { cause: error })
+    }
+  }
+  const file = join(home, '.vault-token')
+  const token = existsSync(file) ? readFileSync(file, 'utf8').trim() : ''
+  return token ? { token, source: '~/.vault-token' } : undefined
 }
