@@ -45,9 +45,17 @@ export class ServerStartError extends Error {
 const POLL_MS = 100
 const STOP_GRACE_MS = 5_000
 
-// Process groups still running; killed if this process exits without stopping them (Ctrl-C, a crash).
+// Process groups still running; killed if this process ends without stopping them (a crash, Ctrl-C, kill).
 const liveGroups = new Set<number>()
-process.once('exit', () => liveGroups.forEach((pid) => killGroup(pid, 'SIGKILL')))
+const killLiveGroups = () => liveGroups.forEach((pid) => killGroup(pid, 'SIGKILL'))
+process.once('exit', killLiveGroups)
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    if (process.listenerCount(signal) > 0) return // someone else shuts down in order (lab cli, vitest)
+    killLiveGroups()
+    process.kill(process.pid, signal) // then end as that signal would have ended us
+  })
+}
 
 /**
  * Starts a server in its own process group and waits until it is ready. If it exits, is aborted or
