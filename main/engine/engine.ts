@@ -1,9 +1,15 @@
 // Composition root: builds the engine's parts from settings and owns the event bus they publish on.
+import { ClientCache, type ClientCacheOptions } from './cache/client-cache.ts'
+import { systemClock, type Clock } from './clock.ts'
 import { EventBus } from './events.ts'
 import type { LoadedKubeConfig } from './kube/contexts.ts'
 import { readKubeHealth, type KubeHealth } from './kube/health.ts'
+import type { AuthConfig } from './vault/auth.ts'
+import { VaultClient } from './vault/client.ts'
 import type { VaultConnectionSettings } from './vault/connection.ts'
+import { Transit } from './vault/engines.ts'
 import { readVaultHealth, type VaultHealth } from './vault/health.ts'
+import { VaultSession, type VaultSessionEvent } from './vault/session.ts'
 
 export interface EngineSettings {
   vault: VaultConnectionSettings
@@ -21,6 +27,15 @@ export interface HealthReport {
 
 export interface EngineEvents {
   health: HealthReport
+  /** Token, lease and cache changes of the Vault session; ids masked, never a secret value. */
+  vault: VaultSessionEvent
+}
+
+export interface VaultSessionSettings {
+  auth: AuthConfig
+  /** Where the encrypted client cache lives, and what seals it; without keychain or transit it stays in memory. */
+  cache: Omit<ClientCacheOptions, 'transit'> & { transit?: { mount: string; key: string } }
+  renewalPercent?: number
 }
 
 const NO_KUBECONFIG = 'No kubeconfig found (KUBECONFIG is unset and ~/.kube/config does not exist). Point KUBECONFIG at one.'
@@ -29,7 +44,24 @@ export class Engine {
   readonly events = new EventBus<EngineEvents>()
   #timer: NodeJS.Timeout | undefined
 
-  constructor(private readonly settings: EngineSettings) {}
+  constructor(
+    private readonly settings: EngineSettings,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  /** Opens a Vault session (token, leases, client cache) whose events are published on the bus. */
+  openVaultSession(options: VaultSessionSettings): VaultSession {
+    const client = new VaultClient(this.settings.vault)
+    const { transit, ...cache } = options.cache
+    return new VaultSession({
+      client,
+      auth: options.auth,
+      cache: new ClientCache({ ...cache, transit: transit && new Transit(client, transit.mount, transit.key) }),
+      clock: this.clock,
+      renewalPercent: options.renewalPercent,
+      onEvent: (event) => this.events.emit('vault', event),
+    })
+  }
 
   async checkHealth(): Promise<HealthReport> {
     const kube = this.settings.kube
