@@ -15,7 +15,6 @@ import { Transit } from '../../main/engine/vault/engines.ts'
 import { VaultSession } from '../../main/engine/vault/session.ts'
 import { startLab } from '../lab/lab.ts'
 
-setTimeout(() => process.exit(3), 130_000).unref()
 const LEASES = Number(process.env.BENCH_LEASES ?? 1_000)
 const ENTRIES = 10_000
 

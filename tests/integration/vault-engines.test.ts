@@ -1,5 +1,6 @@
 // KV v1/v2, transit, PKI and capabilities through the engine's Vault client, against the lab's OpenBao.
 import { X509Certificate } from 'node:crypto'
+import { readdirSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { VaultClient } from '../../main/engine/vault/client.ts'
 import { Transit, capabilitiesSelf, issueCertificate } from '../../main/engine/vault/engines.ts'
@@ -122,5 +123,20 @@ describe('a Vault namespace', () => {
     expect((await new KvV2(inNamespace, 'kv').read('app', root)).data).toEqual({ team: namespace })
     await expect(new KvV2(client, 'kv').read('app', root)).rejects.toMatchObject({ status: 404 })
     inNamespace.close()
+  })
+})
+
+describe('the client connection pool', () => {
+  it('serves a burst of 500 requests over a bounded number of sockets', async () => {
+    const burstClient = vaultClient()
+    const openFiles = () => readdirSync('/proc/self/fd').length
+    const before = openFiles()
+    let peak = before
+    const sampler = setInterval(() => (peak = Math.max(peak, openFiles())), 5)
+    await Promise.all(Array.from({ length: 500 }, () => burstClient.request({ method: 'GET', path: 'auth/token/lookup-self', token: root })))
+    clearInterval(sampler)
+    burstClient.close()
+    // the pool allows 32 sockets; a socket per request would add 500 descriptors
+    expect(peak - before).toBeLessThanOrEqual(40)
   })
 })

@@ -65,7 +65,10 @@ export class VaultClient {
     this.address = settings.address
     this.#options = { timeoutMs: 30_000, maxRetries: 2, headers: {}, backoffMs: 250, ...options }
     const tls = { ca: settings.caCert, rejectUnauthorized: !settings.skipVerify, servername: settings.tlsServerName }
-    this.#agent = settings.address.startsWith('https:') ? new HttpsAgent({ keepAlive: true, ...tls }) : new HttpAgent({ keepAlive: true })
+    // A bounded pool: a burst of requests (1,000 lease lookups at start-up) queues instead of opening a
+    // socket each, which would also push file descriptors past 1024, where libdbus (the keychain) hangs in select().
+    const pool = { keepAlive: true, maxSockets: 32, maxFreeSockets: 8 }
+    this.#agent = settings.address.startsWith('https:') ? new HttpsAgent({ ...pool, ...tls }) : new HttpAgent(pool)
   }
 
   /** What a WebSocket to this Vault needs: the same TLS trust and headers as every request. */
