@@ -63,6 +63,24 @@ try {
     password: postgres.password,
     allowed_roles: ['*'],
   })
+  step('10k entries (first, while OpenBao holds no leases)')
+  // 10,000 entries the size of a database lease record
+  const big = join(dir, 'entries.vtc')
+  const cacheOf = () => new ClientCache({ file: big, keychain: new SystemKeychain('vault-tray-bench'), transit: new Transit(client, 'transit', 'vault-tray-client-cache'), logger, maxEntries: ENTRIES })
+  const filled = cacheOf()
+  await filled.load(async () => root)
+  for (let i = 0; i < ENTRIES; i++) {
+    filled.set(`lease:GET database/creds/app-${i}`, { key: `GET database/creds/app-${i}`, leaseId: `database/creds/app-${i}/${'x'.repeat(24)}`, renewable: true, leaseDurationSeconds: 3600, issuedAt: Date.now(), expiresAt: Date.now() + 3_600_000, truncated: false, ownerAccessor: 'y'.repeat(24), request: { path: `database/creds/app-${i}` }, data: { username: `v-token-app-${i}-${'z'.repeat(20)}`, password: 'p'.repeat(20) } })
+  }
+  const saves: number[] = []
+  const loads: number[] = []
+  for (let round = 0; round < 5; round++) {
+    saves.push((await time(() => filled.save(root)))[1])
+    loads.push((await time(() => cacheOf().load(async () => root)))[1])
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+  const bytesPerEntry = statSync(big).size / ENTRIES
+
   step('roles')
   const roles = Array.from({ length: LEASES }, (_, i) => `app-${i}`)
   await pool(roles, 8, (role) => bao('POST', `database/roles/${role}`, { db_name: 'postgres', creation_statements: [`CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';`], default_ttl: '1h', max_ttl: '24h' }))
@@ -86,24 +104,6 @@ try {
   await pool(roles, 8, (role) => second.leases.acquire({ path: `database/creds/${role}` }))
   const newUsers = (await postgresUsers()) - usersBefore
   await second.stop()
-
-  step('10k entries')
-  // 10,000 entries the size of a database lease record
-  const big = join(dir, 'entries.vtc')
-  const cacheOf = () => new ClientCache({ file: big, keychain: new SystemKeychain('vault-tray-bench'), transit: new Transit(client, 'transit', 'vault-tray-client-cache'), logger, maxEntries: ENTRIES })
-  const filled = cacheOf()
-  await filled.load(async () => root)
-  for (let i = 0; i < ENTRIES; i++) {
-    filled.set(`lease:GET database/creds/app-${i}`, { key: `GET database/creds/app-${i}`, leaseId: `database/creds/app-${i}/${'x'.repeat(24)}`, renewable: true, leaseDurationSeconds: 3600, issuedAt: Date.now(), expiresAt: Date.now() + 3_600_000, truncated: false, ownerAccessor: 'y'.repeat(24), request: { path: `database/creds/app-${i}` }, data: { username: `v-token-app-${i}-${'z'.repeat(20)}`, password: 'p'.repeat(20) } })
-  }
-  const saves: number[] = []
-  const loads: number[] = []
-  for (let round = 0; round < 5; round++) {
-    saves.push((await time(() => filled.save(root)))[1])
-    loads.push((await time(() => cacheOf().load(async () => root)))[1])
-  }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
-  const bytesPerEntry = statSync(big).size / ENTRIES
 
   console.log(`client cache benchmark (OpenBao ${openbao.address}, PostgreSQL :${postgres.port}, gnome-keyring)`)
   console.log(`restart with ${LEASES} database leases:`)

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { VaultClient, VaultError } from '../../main/engine/vault/client.ts'
-import { readVaultHealth } from '../../main/engine/vault/health.ts'
+import { readSealStatus, readVaultHealth } from '../../main/engine/vault/health.ts'
 import { KvV2 } from '../../main/engine/vault/kv.ts'
 import { freePort } from '../lab/process.ts'
 import { startOpenBao } from '../lab/servers/openbao.ts'
@@ -58,12 +58,14 @@ describe('a sealed Vault', () => {
 
     await client.request({ method: 'PUT', path: 'sys/seal', token: rootToken })
     expect(await readVaultHealth({ address, skipVerify: false })).toMatchObject({ reachable: true, sealed: true, initialized: true })
+    expect(await readSealStatus(client)).toMatchObject({ sealed: true, initialized: true, t: 1, n: 1, progress: 0 })
     const error = await kv.read('app', rootToken).catch((e: unknown) => e)
     expect((error as VaultError).isSealed).toBe(true)
     expect((error as Error).message).toMatch(/failed \(503\): .*sealed.*\. Vault is sealed: unseal it \(`vault operator unseal`\), then try again\.$/)
 
     const unsealed = await client.request<{ sealed: boolean }>({ method: 'PUT', path: 'sys/unseal', body: { key: unsealKey } })
     expect(unsealed.sealed).toBe(false)
+    expect(await readSealStatus(client)).toMatchObject({ sealed: false })
     expect((await kv.read('app', rootToken)).data).toEqual({ password: 'kept' })
   })
 })
