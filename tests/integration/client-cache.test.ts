@@ -57,6 +57,14 @@ function run(s: Setup, keychain: Keychain = s.keychain) {
   return { session, cache, events }
 }
 
+/** A first run that leaves a cache file behind: a token, and a database lease unless told otherwise. */
+async function firstRun(s: Setup, { withLease = true } = {}): Promise<void> {
+  const { session } = run(s)
+  await session.start()
+  if (withLease) await session.leases.acquire({ path: s.creds })
+  await session.stop()
+}
+
 describe('the encrypted client cache', () => {
   it('resumes the token and the database lease after a restart: same username, no new database user', async () => {
     const s = await setup()
@@ -84,10 +92,7 @@ describe('the encrypted client cache', () => {
 
   it('sets a tampered file aside, says so, and starts afresh', async () => {
     const s = await setup()
-    const first = run(s)
-    await first.session.start()
-    await first.session.leases.acquire({ path: s.creds })
-    await first.session.stop()
+    await firstRun(s)
     const lines = readFileSync(s.file, 'utf8').trimEnd().split('\n')
     const record = Buffer.from(lines[1]!, 'base64')
     record[record.length - 1]! ^= 1
@@ -107,10 +112,7 @@ describe('the encrypted client cache', () => {
 
   it('keeps the file untouched and stays in memory when a policy forbids transit decrypt', async () => {
     const s = await setup()
-    const first = run(s)
-    await first.session.start()
-    await first.session.leases.acquire({ path: s.creds })
-    await first.session.stop()
+    await firstRun(s)
     const before = readFileSync(s.file)
     await s.forbidDecrypt()
 
@@ -125,9 +127,7 @@ describe('the encrypted client cache', () => {
 
   it('sets the file aside when its transit key was deleted', async () => {
     const s = await setup()
-    const first = run(s)
-    await first.session.start()
-    await first.session.stop()
+    await firstRun(s, { withLease: false })
     await bao('POST', `${s.transitMount}/keys/vault-tray-client-cache/config`, { deletion_allowed: true })
     await bao('DELETE', `${s.transitMount}/keys/vault-tray-client-cache`)
 

@@ -88,9 +88,12 @@ describe('the lease manager', () => {
     const rotated = await leases.acquire({ path })
     leases.stop()
     const kinds = events.map((event) => event.kind)
-    expect(kinds, kinds.join(' → ')).toEqual(expect.arrayContaining(['issued', 'renewed', 'truncated', 'rotated']))
-    // in time: the new credentials came before the old lease ran out, not after losing it
-    expect(kinds, kinds.join(' → ')).not.toContain('lost')
+    const story = kinds.join(' → ')
+    expect(kinds, story).toEqual(expect.arrayContaining(['issued', 'renewed', 'rotated']))
+    // the max TTL showed as a shorter grant (or, when renewed at its very end, a refused renewal), and
+    // the new credentials came while the old lease was still alive, not after losing it
+    expect(['truncated', 'renew-failed'], story).toContain(kinds[kinds.indexOf('rotated') - 1])
+    expect(kinds, story).not.toContain('lost')
     expect(rotated.data.username).not.toBe(first.data.username)
     expect(await canLogIn(rotated.data)).toBe(true)
     // the lease id is never published whole

@@ -54,6 +54,18 @@ export class VaultError extends Error {
 
 const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN'])
 
+/**
+ * Worth another try: a refused connection (nothing was sent), or for reads a dropped connection, a 412
+ * (a performance standby not yet caught up) or a 5xx other than sealed. A write may already have been
+ * applied when the error came back, so it is not repeated.
+ */
+function isRetryable(error: unknown, method: VaultMethod): boolean {
+  if (!(error instanceof VaultError)) return false
+  const isRead = method === 'GET' || method === 'LIST'
+  if (error.status === 0) return error.errors[0] === 'ECONNREFUSED' || (isRead && RETRYABLE_CODES.has(error.errors[0] ?? ''))
+  return isRead && (error.status === 412 || (error.status >= 500 && error.status !== 501 && !error.isSealed))
+}
+
 export class VaultClient {
   readonly address: string
   readonly #settings: VaultConnectionSettings
@@ -83,16 +95,11 @@ export class VaultClient {
 
   /** Sends a request; resolves to the parsed JSON body, or undefined for 204. */
   async request<T = unknown>(request: VaultRequest): Promise<T> {
-    // Only reads are retried on 5xx; a write may have been applied before the error.
-    const safeToRepeat = request.method === 'GET' || request.method === 'LIST'
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.#send<T>(request)
       } catch (error) {
-        const retryable =
-          error instanceof VaultError &&
-          (error.status === 0 ? RETRYABLE_CODES.has(error.errors[0] ?? '') && (safeToRepeat || error.errors[0] === 'ECONNREFUSED') : safeToRepeat && (error.status === 412 || (error.status >= 500 && error.status !== 501 && !error.isSealed)))
-        if (!retryable || attempt >= this.#options.maxRetries) throw error
+        if (!isRetryable(error, request.method) || attempt >= this.#options.maxRetries) throw error
         const backoff = this.#options.backoffMs * 2 ** attempt
         await sleep(backoff / 2 + Math.random() * backoff)
       }

@@ -101,12 +101,12 @@ export class LeaseManager {
       this.#store(updated, truncated ? 'truncated' : 'renewed', renewed.lease_duration)
       return updated
     } catch (error) {
-      // revoked or expired behind our back: Vault no longer knows the lease, so fetch new credentials now
-      if (error instanceof VaultError && (error.status === 400 || error.status === 404) && /lease|invalid/i.test(error.errors.join(' '))) {
-        this.#emit('lost', lease, 0, `Vault no longer knows this lease (${error.errors.join('; ')}); fetching new credentials.`)
-        return this.#issue(key, lease.request, 'rotated')
-      }
-      throw error
+      // As VSO: a renewal Vault refuses means new credentials now. Vault unreachable or sealed: retry later.
+      if (!(error instanceof VaultError) || error.status === 0 || error.isSealed) throw error
+      const gone = error.status === 400 && /lease not found|invalid lease/i.test(error.errors.join(' '))
+      const said = error.errors.join('; ') || `HTTP ${error.status}`
+      this.#emit(gone ? 'lost' : 'renew-failed', lease, 0, `${gone ? 'Vault no longer knows this lease' : 'Vault refused to renew this lease'} (${said}); fetching new credentials.`)
+      return this.#issue(key, lease.request, 'rotated')
     }
   }
 

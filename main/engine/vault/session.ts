@@ -35,7 +35,15 @@ export class VaultSession {
   constructor(options: VaultSessionOptions) {
     this.#options = options
     const { client, auth, clock, renewalPercent } = options
-    this.tokens = new TokenManager(client, auth, { clock, renewalPercent, onEvent: (event) => this.#onToken(event) })
+    this.tokens = new TokenManager(client, auth, {
+      clock,
+      renewalPercent,
+      onEvent: (event) => this.#options.onEvent?.({ source: 'token', event }),
+      onChange: (token) => {
+        options.cache.setSession(token)
+        this.#scheduleSave()
+      },
+    })
     this.leases = new LeaseManager(
       client,
       { current: () => this.tokens.token() },
@@ -74,12 +82,6 @@ export class VaultSession {
     this.leases.stop()
     this.#cancelSave?.()
     await this.#save()
-  }
-
-  #onToken(event: TokenEvent): void {
-    if (event.kind === 'issued' || event.kind === 'renewed' || event.kind === 'resumed') void this.tokens.token().then((token) => this.#options.cache.setSession(token))
-    this.#options.onEvent?.({ source: 'token', event })
-    this.#scheduleSave()
   }
 
   #scheduleSave(): void {

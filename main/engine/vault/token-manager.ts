@@ -14,6 +14,8 @@ export interface TokenManagerOptions {
   clock: Clock
   renewalPercent?: number
   onEvent?: (event: TokenEvent) => void
+  /** Called with the token whenever it is issued, renewed or resumed, and undefined once revoked, for persistence. */
+  onChange?: (token: VaultToken | undefined) => void
   /** Wait before trying again after a renewal or login failed for a reason other than the token itself. */
   retryMs?: number
 }
@@ -33,7 +35,7 @@ export class TokenManager {
     private readonly auth: AuthConfig,
     options: TokenManagerOptions,
   ) {
-    this.#options = { renewalPercent: DEFAULT_RENEWAL_PERCENT, onEvent: () => {}, retryMs: 5_000, ...options }
+    this.#options = { renewalPercent: DEFAULT_RENEWAL_PERCENT, onEvent: () => {}, onChange: () => {}, retryMs: 5_000, ...options }
   }
 
   /** The live token, logging in first if there is none. Concurrent callers share one login. */
@@ -82,6 +84,7 @@ export class TokenManager {
     const token = this.#token
     this.#token = undefined
     if (!token) return
+    this.#options.onChange(undefined)
     await this.client.request({ method: 'POST', path: 'auth/token/revoke-self', token: token.clientToken })
     this.#options.onEvent({ kind: 'revoked', accessor: maskId(token.accessor) })
   }
@@ -111,6 +114,7 @@ export class TokenManager {
   #adopt(token: VaultToken, increment: number, kind: 'issued' | 'renewed' | 'resumed'): void {
     this.#token = token
     this.#increment = increment
+    this.#options.onChange(token)
     this.#options.onEvent({ kind, accessor: maskId(token.accessor), method: token.method, ttlSeconds: token.ttlSeconds, expiresAt: token.expiresAt, renewable: token.renewable })
     this.#scheduleNext()
   }
