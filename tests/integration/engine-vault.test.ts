@@ -16,6 +16,7 @@ it('publishes token and lease events with masked ids and no secret values', asyn
   await session.leases.revoke(lease.key)
   await session.stop()
 
+  // nothing else happened in between: no early renewal, no second set of credentials
   expect(events.map((e) => `${e.source}:${e.event.kind}`)).toEqual(['token:issued', 'lease:issued', 'lease:revoked'])
   expect(events[1]).toMatchObject({ source: 'lease', event: { path: creds, ttlSeconds: 600, leaseId: expect.stringMatching(new RegExp(`^${creds}/.{4}….{4}$`)) } })
   const published = JSON.stringify(events)

@@ -4,6 +4,7 @@
 import WebSocket from 'ws'
 import type { Clock } from '../clock.ts'
 import { VaultError, type VaultClient } from './client.ts'
+import { withDefaults } from '../options.ts'
 
 export interface KvChange {
   mount: string
@@ -44,7 +45,7 @@ export class KvChangeFeed {
     private readonly token: () => Promise<string>,
     options: ChangeFeedOptions,
   ) {
-    this.#options = { pollIntervalMs: 30_000, onStatus: () => {}, maxBackoffMs: 30_000, ...options }
+    this.#options = withDefaults({ pollIntervalMs: 30_000, onStatus: () => {}, maxBackoffMs: 30_000 }, options)
   }
 
   get status(): ChangeFeedStatus {

@@ -4,6 +4,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { VaultConnectionSettings } from './connection.ts'
+import { withDefaults } from '../options.ts'
 
 export type VaultMethod = 'GET' | 'LIST' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
@@ -75,7 +76,7 @@ export class VaultClient {
   constructor(settings: VaultConnectionSettings, options: ClientOptions = {}) {
     this.#settings = settings
     this.address = settings.address
-    this.#options = { timeoutMs: 30_000, maxRetries: 2, headers: {}, backoffMs: 250, ...options }
+    this.#options = withDefaults({ timeoutMs: 30_000, maxRetries: 2, headers: {}, backoffMs: 250 }, options)
     const tls = { ca: settings.caCert, rejectUnauthorized: !settings.skipVerify, servername: settings.tlsServerName }
     // A bounded pool: a burst of requests (1,000 lease lookups at start-up) queues instead of opening a
     // socket each, which would also push file descriptors past 1024, where libdbus (the keychain) hangs in select().

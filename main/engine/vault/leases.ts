@@ -5,6 +5,7 @@ import type { Clock } from '../clock.ts'
 import { VaultError, type VaultClient, type VaultMethod } from './client.ts'
 import type { LeasedSecret } from './engines.ts'
 import { DEFAULT_RENEWAL_PERCENT, isTruncated, maskId, renewalDelayMs } from './renewal.ts'
+import { withDefaults } from '../options.ts'
 
 export interface LeaseRequest {
   /** The API path that issues the secret, e.g. `database/creds/app`. */
@@ -69,7 +70,7 @@ export class LeaseManager {
     private readonly tokens: TokenSource,
     options: LeaseManagerOptions,
   ) {
-    this.#options = { renewalPercent: DEFAULT_RENEWAL_PERCENT, onEvent: () => {}, onChange: () => {}, retryMs: 5_000, ...options }
+    this.#options = withDefaults({ renewalPercent: DEFAULT_RENEWAL_PERCENT, onEvent: () => {}, onChange: () => {}, retryMs: 5_000 }, options)
   }
 
   /** The lease for this request while it is valid; otherwise new credentials. One request at a time per key. */

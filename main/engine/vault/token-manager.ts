@@ -4,6 +4,7 @@ import type { Clock } from '../clock.ts'
 import { login, lookupSelf, tokenFromAuth, type AuthConfig, type AuthResponse, type VaultToken } from './auth.ts'
 import { VaultError, type VaultClient } from './client.ts'
 import { DEFAULT_RENEWAL_PERCENT, isTruncated, maskId, renewalDelayMs } from './renewal.ts'
+import { withDefaults } from '../options.ts'
 
 export type TokenEvent =
   | { kind: 'issued' | 'renewed' | 'resumed'; accessor: string; method: string; ttlSeconds: number; expiresAt: number; renewable: boolean }
@@ -35,7 +36,7 @@ export class TokenManager {
     private readonly auth: AuthConfig,
     options: TokenManagerOptions,
   ) {
-    this.#options = { renewalPercent: DEFAULT_RENEWAL_PERCENT, onEvent: () => {}, onChange: () => {}, retryMs: 5_000, ...options }
+    this.#options = withDefaults({ renewalPercent: DEFAULT_RENEWAL_PERCENT, onEvent: () => {}, onChange: () => {}, retryMs: 5_000 }, options)
   }
 
   /** The live token, logging in first if there is none. Concurrent callers share one login. */
