@@ -31,7 +31,7 @@ type Listener = (change: KvChange) => void
 const EVENT_TYPES = 'kv*'
 
 export class KvChangeFeed {
-  readonly #watches = new Map<string, { mount: string; path: string; listeners: Set<Listener>; version: number | undefined }>()
+  readonly #watches = new Map<string, { mount: string; path: string; listeners: Set<Listener>; version: number | undefined; token: () => Promise<string> }>()
   readonly #options: Required<ChangeFeedOptions>
   #status: ChangeFeedStatus = { mode: 'polling', reason: 'not started' }
   #socket: WebSocket | undefined
@@ -52,15 +52,18 @@ export class KvChangeFeed {
     return this.#status
   }
 
-  /** Calls the listener whenever the secret at mount/path changes; returns the function that stops it. */
-  watch(mount: string, path: string, listener: Listener): () => void {
+  /**
+   * Calls the listener whenever the secret at mount/path changes; returns the function that stops it.
+   * `token` reads this secret's metadata when polling, if it is not the feed's own token.
+   */
+  watch(mount: string, path: string, listener: Listener, token: () => Promise<string> = this.token): () => void {
     const key = `${trim(mount)}/${trim(path)}`
     let watch = this.#watches.get(key)
     if (!watch) {
-      watch = { mount: trim(mount), path: trim(path), listeners: new Set(), version: undefined }
+      watch = { mount: trim(mount), path: trim(path), listeners: new Set(), version: undefined, token }
       this.#watches.set(key, watch)
       // the version we start from, so the first poll does not report a change that is not one
-      void this.#currentVersion(watch.mount, watch.path).then((version) => (watch!.version ??= version), () => {})
+      void this.#currentVersion(watch).then((version) => (watch!.version ??= version), () => {})
     }
     watch.listeners.add(listener)
     return () => {
@@ -90,7 +93,7 @@ export class KvChangeFeed {
       [...this.#watches.values()].map(async (watch) => {
         let version: number | undefined
         try {
-          version = await this.#currentVersion(watch.mount, watch.path)
+          version = await this.#currentVersion(watch)
         } catch {
           return // unreachable or forbidden for now: the next round tries again
         }
@@ -102,9 +105,9 @@ export class KvChangeFeed {
     )
   }
 
-  async #currentVersion(mount: string, path: string): Promise<number | undefined> {
+  async #currentVersion(watch: { mount: string; path: string; token: () => Promise<string> }): Promise<number | undefined> {
     try {
-      const { data } = await this.client.request<{ data: { current_version: number } }>({ method: 'GET', path: `${mount}/metadata/${path}`, token: await this.token() })
+      const { data } = await this.client.request<{ data: { current_version: number } }>({ method: 'GET', path: `${watch.mount}/metadata/${watch.path}`, token: await watch.token() })
       return data.current_version
     } catch (error) {
       if (error instanceof VaultError && error.status === 404) return undefined

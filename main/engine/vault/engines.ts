@@ -80,8 +80,14 @@ export class Transit {
 }
 
 /** What the token may do on each path (sys/capabilities-self): e.g. `['read', 'list']`, or `['deny']`. */
-export async function capabilitiesSelf(client: VaultClient, token: string, paths: string[]): Promise<Record<string, string[]>> {
-  const response = await client.request<Record<string, unknown> & { data?: Record<string, string[]> }>({ method: 'POST', path: 'sys/capabilities-self', token, body: { paths } })
+export async function capabilitiesSelf(client: VaultClient, token: string, paths: string[], namespace?: string): Promise<Record<string, string[]>> {
+  const response = await client.request<Record<string, unknown> & { data?: Record<string, string[]> }>({
+    method: 'POST',
+    path: 'sys/capabilities-self',
+    token,
+    body: { paths },
+    ...(namespace ? { headers: { 'X-Vault-Namespace': namespace } } : {}),
+  })
   const byPath = response.data ?? (response as Record<string, string[]>)
   return Object.fromEntries(paths.map((path) => [path, byPath[path] ?? []]))
 }

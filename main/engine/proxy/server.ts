@@ -1,0 +1,240 @@
+// The local Vault proxy: a loopback listener that forwards every request to the upstream Vault unchanged
+// and answers KV reads from the static secret cache when the requesting token has earned it.
+import { createServer, request as httpRequest, Agent as HttpAgent, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import type { Clock } from '../clock.ts'
+import { withDefaults } from '../options.ts'
+import { KvChangeFeed, type ChangeFeedStatus } from '../vault/changes.ts'
+import { VaultClient } from '../vault/client.ts'
+import type { VaultConnectionSettings } from '../vault/connection.ts'
+import { kvSecretOf, MountResolver, type MountKind } from './mounts.ts'
+import { StaticSecretCache, type RefreshBehavior, type StaticCacheEvent } from './static-cache.ts'
+
+export interface ProxyOptions {
+  upstream: VaultConnectionSettings
+  /** Loopback only: 127.0.0.1 (default), ::1 or localhost. */
+  host?: string
+  /** 0 picks a free port. */
+  port?: number
+  clock: Clock
+  /** Larger request bodies are refused with 413 (Vault's own default max_request_size is 32 MiB). */
+  maxBodyBytes?: number
+  staticSecretCache?: boolean
+  capabilityRefreshIntervalMs?: number
+  refreshBehavior?: RefreshBehavior
+  /** How long a token, once checked with Vault, may be served from the cache before it is checked again. */
+  tokenCheckMs?: number
+  /** How often KV v2 metadata is polled where the server has no event stream. */
+  pollIntervalMs?: number
+  onEvent?: (event: ProxyEvent) => void
+}
+
+export type ProxyEvent =
+  | { kind: 'request'; method: string; path: string; status: number; cache?: 'HIT' | 'MISS'; ms: number }
+  | { kind: 'upstream-error'; path: string; message: string }
+  | { kind: 'freshness'; status: ChangeFeedStatus }
+  | StaticCacheEvent
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
+// Headers that describe one connection, not the request: never forwarded.
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host'])
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+const TOKEN_REVOCATIONS = new Set(['auth/token/revoke-self'])
+
+export class NonLoopbackError extends Error {}
+
+/** A request on a KV secret: its mount, the secret, and the path its reads are cached under. */
+interface KvTarget {
+  mount: Extract<MountKind, { kind: 'kv' }>
+  secret: string
+  cacheableRead: boolean
+  cachedPath: string
+}
+
+export class VaultProxy {
+  readonly #options: Required<ProxyOptions>
+  readonly #server: Server
+  readonly #agent: HttpAgent | HttpsAgent
+  readonly #client: VaultClient
+  readonly #mounts: MountResolver
+  readonly #cache: StaticSecretCache | undefined
+  readonly #feed: KvChangeFeed | undefined
+  readonly #watching = new Set<string>()
+  #address = ''
+
+  constructor(options: ProxyOptions) {
+    this.#options = withDefaults<ProxyOptions>(
+      { host: '127.0.0.1', port: 0, maxBodyBytes: 32 << 20, staticSecretCache: true, capabilityRefreshIntervalMs: 5 * 60_000, refreshBehavior: 'optimistic', tokenCheckMs: 1_000, pollIntervalMs: 30_000, onEvent: () => {} },
+      options,
+    )
+    if (!LOOPBACK.has(this.#options.host)) {
+      throw new NonLoopbackError(`The proxy listens on loopback only (127.0.0.1, ::1 or localhost), so nothing outside this machine can reach it; "${this.#options.host}" is not one of them.`)
+    }
+    const { upstream, clock } = this.#options
+    const pool = { keepAlive: true, maxSockets: 64, maxFreeSockets: 16 }
+    this.#agent = upstream.address.startsWith('https:')
+      ? new HttpsAgent({ ...pool, ca: upstream.caCert, rejectUnauthorized: !upstream.skipVerify, servername: upstream.tlsServerName })
+      : new HttpAgent(pool)
+    this.#client = new VaultClient(upstream, { maxRetries: 0 })
+    this.#mounts = new MountResolver(this.#client)
+    const emit = (event: ProxyEvent) => this.#options.onEvent(event)
+    if (this.#options.staticSecretCache) {
+      const { capabilityRefreshIntervalMs, refreshBehavior, tokenCheckMs } = this.#options
+      this.#cache = new StaticSecretCache(this.#client, { clock, capabilityRefreshIntervalMs, refreshBehavior, tokenCheckMs, onEvent: emit })
+      // the feed subscribes with no token of its own; each watched secret is polled with a token that read it
+      this.#feed = new KvChangeFeed(this.#client, async () => '', { clock, pollIntervalMs: this.#options.pollIntervalMs, onStatus: (status) => emit({ kind: 'freshness', status }) })
+    }
+    this.#server = createServer({ keepAlive: true }, (request, response) => void this.#handle(request, response))
+  }
+
+  /** Starts listening; resolves to the address to put in VAULT_ADDR. */
+  async start(): Promise<string> {
+    const { host, port } = this.#options
+    await new Promise<void>((resolve, reject) => this.#server.once('error', reject).listen(port, host, resolve))
+    const { address, port: bound } = this.#server.address() as AddressInfo
+    this.#address = `http://${address.includes(':') ? `[${address}]` : address}:${bound}`
+    this.#cache?.start()
+    await this.#feed?.start()
+    return this.#address
+  }
+
+  async stop(): Promise<void> {
+    this.#cache?.stop()
+    this.#feed?.stop()
+    this.#server.closeAllConnections()
+    await new Promise((resolve) => this.#server.close(resolve))
+    this.#agent.destroy()
+    this.#client.close()
+  }
+
+  /** Empties the static secret cache. */
+  clearCache(): void {
+    this.#cache?.clear()
+  }
+
+  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const started = performance.now()
+    const url = new URL(request.url ?? '/', 'http://proxy')
+    const method = request.method ?? 'GET'
+    const apiPath = url.pathname.startsWith('/v1/') ? url.pathname.slice(4) : ''
+    const token = header(request, 'x-vault-token') ?? header(request, 'authorization')?.replace(/^Bearer\s+/i, '')
+    const namespace = (header(request, 'x-vault-namespace') ?? '').replace(/^\/+|\/+$/g, '')
+    const done = (status: number, cache?: 'HIT' | 'MISS') =>
+      this.#options.onEvent({ kind: 'request', method, path: apiPath || url.pathname, status, ...(cache ? { cache } : {}), ms: performance.now() - started })
+
+    const declared = Number(request.headers['content-length'] ?? 0)
+    if (declared > this.#options.maxBodyBytes) {
+      request.resume()
+      return done(this.#reply(response, 413, `request body of ${declared} bytes exceeds the proxy's limit of ${this.#options.maxBodyBytes}`))
+    }
+
+    const kv = this.#cache && token && apiPath && !apiPath.startsWith('sys/') && !apiPath.startsWith('auth/') ? await this.#kvTarget(namespace, apiPath, token) : undefined
+    const isList = method === 'LIST' || url.searchParams.get('list') === 'true'
+    const onlyVersionQuery = [...url.searchParams.keys()].every((key) => key === 'version')
+
+    if (kv && token && method === 'GET' && !isList && kv.cacheableRead && onlyVersionQuery) {
+      const version = url.searchParams.get('version') ?? undefined
+      const hit = await this.#cache!.lookup(token, namespace, apiPath, version)
+      if (hit) {
+        const age = Math.floor((this.#options.clock.now() - hit.storedAt) / 1000)
+        response.writeHead(hit.status, { ...hit.headers, 'x-cache': 'HIT', age: String(age), 'content-length': String(hit.body.length) })
+        response.end(hit.body)
+        return done(hit.status, 'HIT')
+      }
+      const answer = await this.#forward(request, response, url, { buffer: true, extraHeaders: { 'x-cache': 'MISS' } })
+      if (answer?.status === 200 && answer.body) {
+        this.#cache!.store(token, namespace, apiPath, version, { status: 200, headers: answer.headers, body: answer.body })
+        this.#watch(namespace, kv, token)
+      } else if (answer?.status === 403) this.#cache!.forbid(token, namespace, apiPath)
+      return done(answer?.status ?? 502, 'MISS')
+    }
+
+    const answer = await this.#forward(request, response, url, { buffer: false })
+    // a change through the proxy evicts at once; a revocation through it ends the token's cache access
+    if (kv && WRITES.has(method) && answer && answer.status < 400) this.#cache!.evict(namespace, kv.cachedPath, `${method} through the proxy`)
+    if (token && TOKEN_REVOCATIONS.has(apiPath) && answer && answer.status < 400) this.#cache?.forgetToken(token)
+    done(answer?.status ?? 502)
+  }
+
+  async #kvTarget(namespace: string, apiPath: string, token: string): Promise<KvTarget | undefined> {
+    const mount = await this.#mounts.resolve(namespace, apiPath, token)
+    if (mount?.kind !== 'kv') return undefined
+    const secret = kvSecretOf(mount, apiPath)
+    if (!secret) return undefined
+    // every operation on a KV v2 secret concerns the cached `data/` path
+    const cachedPath = mount.version === 2 ? `${mount.path}data/${secret.secret}` : `${mount.path}${secret.secret}`
+    return { mount, secret: secret.secret, cacheableRead: secret.cacheableRead, cachedPath }
+  }
+
+  /** KV v2 secrets are watched for changes made elsewhere (events, or metadata polling with a token that read them). */
+  #watch(namespace: string, kv: KvTarget, token: string): void {
+    if (!this.#feed || kv.mount.version !== 2 || namespace) return
+    const key = kv.cachedPath
+    if (this.#watching.has(key)) return
+    this.#watching.add(key)
+    this.#feed.watch(kv.mount.path, kv.secret, () => this.#cache!.evict(namespace, kv.cachedPath, 'changed in Vault'), async () => token)
+  }
+
+  /**
+   * Sends the request upstream unchanged and the answer back as Vault wrote it. With `buffer`, the body is
+   * also returned (small KV answers, to be cached); otherwise it streams through.
+   */
+  #forward(request: IncomingMessage, response: ServerResponse, url: URL, options: { buffer: boolean; extraHeaders?: Record<string, string> }): Promise<{ status: number; headers: Record<string, string>; body?: Buffer } | undefined> {
+    const upstream = new URL(url.pathname + url.search, this.#options.upstream.address)
+    const headers: Record<string, string | string[]> = {}
+    for (const [name, value] of Object.entries(request.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value
+    const send = upstream.protocol === 'https:' ? httpsRequest : httpRequest
+    return new Promise((resolve) => {
+      let received = 0
+      const outgoing = send(upstream, { method: request.method, headers, agent: this.#agent }, (answer) => {
+        const status = answer.statusCode ?? 502
+        const answerHeaders: Record<string, string> = {}
+        for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) answerHeaders[name] = Array.isArray(value) ? value.join(', ') : value
+        if (!options.buffer) {
+          response.writeHead(status, { ...answerHeaders, ...options.extraHeaders })
+          answer.pipe(response)
+          answer.on('end', () => resolve({ status, headers: answerHeaders }))
+          return
+        }
+        const chunks: Buffer[] = []
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk))
+        answer.on('end', () => {
+          const body = Buffer.concat(chunks)
+          response.writeHead(status, { ...answerHeaders, ...options.extraHeaders, 'content-length': String(body.length) })
+          response.end(body)
+          resolve({ status, headers: answerHeaders, body })
+        })
+      })
+      outgoing.on('error', (error: NodeJS.ErrnoException) => {
+        const message = `vault-tray proxy: the upstream Vault at ${this.#options.upstream.address} could not be reached (${error.code ?? error.message}). Check that it is running, or the proxy's upstream address.`
+        this.#options.onEvent({ kind: 'upstream-error', path: url.pathname, message })
+        if (!response.headersSent) this.#reply(response, 502, message)
+        else response.destroy()
+        resolve(undefined)
+      })
+      request.on('data', (chunk: Buffer) => {
+        received += chunk.length
+        if (received > this.#options.maxBodyBytes) {
+          outgoing.destroy()
+          if (!response.headersSent) this.#reply(response, 413, `request body exceeds the proxy's limit of ${this.#options.maxBodyBytes} bytes`)
+          request.destroy()
+        }
+      })
+      request.pipe(outgoing)
+    })
+  }
+
+  /** An answer of the proxy's own, in Vault's error format so every client shows it. */
+  #reply(response: ServerResponse, status: number, message: string): number {
+    const body = JSON.stringify({ errors: [message] })
+    response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+    response.end(body)
+    return status
+  }
+}
+
+function header(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name]
+  return Array.isArray(value) ? value[0] : value
+}
