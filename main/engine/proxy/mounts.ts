@@ -16,10 +16,15 @@ export class MountResolver {
 
   constructor(private readonly client: VaultClient) {}
 
+  /** The mount if it was seen before; no request to Vault. */
+  known(namespace: string, apiPath: string): MountKind | undefined {
+    return this.#known.get(namespace)?.find((mount) => apiPath === mount.path.slice(0, -1) || apiPath.startsWith(mount.path))
+  }
+
   async resolve(namespace: string, apiPath: string, token: string): Promise<MountKind | undefined> {
+    const seen = this.known(namespace, apiPath)
+    if (seen) return seen
     const known = this.#known.get(namespace) ?? []
-    const hit = known.find((mount) => apiPath === mount.path.slice(0, -1) || apiPath.startsWith(mount.path))
-    if (hit) return hit
     try {
       const { data } = await this.client.request<{ data: UiMount }>({
         method: 'GET',

@@ -129,13 +129,15 @@ export class VaultProxy {
       return done(this.#reply(response, 413, `request body of ${declared} bytes exceeds the proxy's limit of ${this.#options.maxBodyBytes}`))
     }
 
-    const kv = this.#cache && token && apiPath && !apiPath.startsWith('sys/') && !apiPath.startsWith('auth/') ? await this.#kvTarget(namespace, apiPath, token) : undefined
+    const kv = this.#cache && token && apiPath && !apiPath.startsWith('sys/') && !apiPath.startsWith('auth/') ? this.#kvTarget(namespace, apiPath, token) : undefined
+    const target = kv instanceof Promise ? await kv : kv
     const isList = method === 'LIST' || url.searchParams.get('list') === 'true'
     const onlyVersionQuery = [...url.searchParams.keys()].every((key) => key === 'version')
 
-    if (kv && token && method === 'GET' && !isList && kv.cacheableRead && onlyVersionQuery) {
+    if (target && token && method === 'GET' && !isList && target.cacheableRead && onlyVersionQuery) {
       const version = url.searchParams.get('version') ?? undefined
-      const hit = await this.#cache!.lookup(token, namespace, apiPath, version)
+      const found = this.#cache!.lookup(token, namespace, apiPath, version)
+      const hit = found instanceof Promise ? await found : found
       if (hit) {
         const age = Math.floor((this.#options.clock.now() - hit.storedAt) / 1000)
         response.writeHead(hit.status, { ...hit.headers, 'x-cache': 'HIT', age: String(age), 'content-length': String(hit.body.length) })
@@ -145,21 +147,27 @@ export class VaultProxy {
       const answer = await this.#forward(request, response, url, { buffer: true, extraHeaders: { 'x-cache': 'MISS' } })
       if (answer?.status === 200 && answer.body) {
         this.#cache!.store(token, namespace, apiPath, version, { status: 200, headers: answer.headers, body: answer.body })
-        this.#watch(namespace, kv, token)
+        this.#watch(namespace, target, token)
       } else if (answer?.status === 403) this.#cache!.forbid(token, namespace, apiPath)
       return done(answer?.status ?? 502, 'MISS')
     }
 
     const answer = await this.#forward(request, response, url, { buffer: false })
     // a change through the proxy evicts at once; a revocation through it ends the token's cache access
-    if (kv && WRITES.has(method) && answer && answer.status < 400) this.#cache!.evict(namespace, kv.cachedPath, `${method} through the proxy`)
+    if (target && WRITES.has(method) && answer && answer.status < 400) this.#cache!.evict(namespace, target.cachedPath, `${method} through the proxy`)
     if (token && TOKEN_REVOCATIONS.has(apiPath) && answer && answer.status < 400) this.#cache?.forgetToken(token)
     done(answer?.status ?? 502)
   }
 
-  async #kvTarget(namespace: string, apiPath: string, token: string): Promise<KvTarget | undefined> {
-    const mount = await this.#mounts.resolve(namespace, apiPath, token)
-    if (mount?.kind !== 'kv') return undefined
+  /** Synchronous once the mount is known, so a cache hit never waits on a promise it does not need. */
+  #kvTarget(namespace: string, apiPath: string, token: string): KvTarget | undefined | Promise<KvTarget | undefined> {
+    const known = this.#mounts.known(namespace, apiPath)
+    if (!known) return this.#mounts.resolve(namespace, apiPath, token).then((mount) => mount && this.#targetIn(mount, apiPath))
+    return this.#targetIn(known, apiPath)
+  }
+
+  #targetIn(mount: MountKind, apiPath: string): KvTarget | undefined {
+    if (mount.kind !== 'kv') return undefined
     const secret = kvSecretOf(mount, apiPath)
     if (!secret) return undefined
     // every operation on a KV v2 secret concerns the cached `data/` path

@@ -66,13 +66,14 @@ export class StaticSecretCache {
    * The cached answer for this token, or undefined. A token that has not read the secret through Vault,
    * or that Vault no longer honours, never gets it.
    */
-  async lookup(token: string, namespace: string, apiPath: string, version: string | undefined): Promise<CachedResponse | undefined> {
+  lookup(token: string, namespace: string, apiPath: string, version: string | undefined): CachedResponse | undefined | Promise<CachedResponse | undefined> {
     const secret = secretKey(namespace, apiPath)
     const entry = this.#entries.get(entryKey(secret, version))
     const record = this.#tokens.get(token)
     if (!entry || !record?.readable.has(secret)) return undefined
-    if (this.#options.clock.now() - record.checkedAt > this.#options.tokenCheckMs && !(await this.#stillValid(record))) return undefined
-    return entry
+    // the hot path answers without waiting; only a token not checked for a while goes to Vault first
+    if (this.#options.clock.now() - record.checkedAt <= this.#options.tokenCheckMs) return entry
+    return this.#stillValid(record).then((valid) => (valid ? entry : undefined))
   }
 
   /** Keeps a successful read, and that this token may read the secret. */
