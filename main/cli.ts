@@ -7,17 +7,22 @@ import { Engine, type HealthReport } from './engine/engine.ts'
 import { loadKubeConfig } from './engine/kube/contexts.ts'
 import { vaultSettingsFromEnv } from './engine/vault/connection.ts'
 import { cliConfigPath, configureTokenHelper, runTokenHelper } from './engine/vault/token-helper.ts'
+import { systemClock } from './engine/clock.ts'
+import { VaultProxy } from './engine/proxy/server.ts'
 
 const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS]
        vault-tray token-helper get|store|erase
        vault-tray token-helper enable|disable [--cli vault|bao]
+       vault-tray proxy [--port PORT]
 
   daemon        run the engine against VAULT_ADDR and the current kube-context, reporting their health
     --once      check once, print, and exit (0 when both are healthy, 1 otherwise)
     --json      print each health report as one JSON line
     --interval  seconds between checks (default 10)
   token-helper  the vault/bao CLI token helper: keeps the CLI's token in the OS keychain, not in ~/.vault-token
-    enable      write the token_helper line into ~/.vault (or ~/.bao with --cli bao); disable takes it out`
+    enable      write the token_helper line into ~/.vault (or ~/.bao with --cli bao); disable takes it out
+  proxy         a caching Vault proxy on 127.0.0.1 in front of VAULT_ADDR (static KV secret cache per token)
+    --port      the port to listen on (default 8100)`
 
 export function describeHealth(report: HealthReport): string[] {
   const { vault, kube } = report
@@ -90,11 +95,29 @@ async function tokenHelper(args: string[]): Promise<number> {
   throw new UsageError(operation ? `unknown token-helper operation "${operation}"` : 'token-helper needs an operation')
 }
 
+async function proxy(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { port: { type: 'string', default: '8100' } } })
+  const port = Number(values.port)
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a port number, not "${values.port}"`)
+  const upstream = vaultSettingsFromEnv()
+  const server = new VaultProxy({ upstream, port, clock: systemClock, onEvent: (event) => event.kind === 'freshness' && console.log(`freshness: ${event.status.mode === 'events' ? 'Vault events' : event.status.reason}`) })
+  const address = await server.start()
+  console.log(`Vault proxy for ${upstream.address} on ${address}
+
+export VAULT_ADDR=${address}
+
+Ctrl-C stops it.`)
+  await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve))
+  await server.stop()
+  return 0
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   try {
     if (command === 'daemon') return await daemon(rest)
     if (command === 'token-helper') return await tokenHelper(rest)
+    if (command === 'proxy') return await proxy(rest)
     throw new UsageError(command ? `unknown command "${command}"` : 'no command given')
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -1,6 +1,7 @@
 // The local Vault proxy in front of the lab's OpenBao: pass-through, the static secret cache per token,
 // freshness, capabilities, and what it says when something is wrong.
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { NonLoopbackError, VaultProxy, type ProxyEvent } from '../../main/engine/proxy/server.ts'
@@ -128,6 +129,21 @@ describe('the Vault proxy', () => {
       expect(((await response.json()) as { errors: string[] }).errors[0]).toMatch(/exceeds the proxy's limit of 1024/)
     } finally {
       await small.stop()
+    }
+  })
+
+  it('runs as `vault-tray proxy`, printing the VAULT_ADDR to use', async () => {
+    const port = await freePort()
+    const child = spawn(process.execPath, ['--import', 'tsx', 'main/cli.ts', 'proxy', '--port', String(port)], { env: { PATH: process.env.PATH, HOME: lab.runDir, VAULT_ADDR: lab.openbao.address } })
+    try {
+      let printed = ''
+      child.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()))
+      await vi.waitFor(() => expect(printed).toContain(`export VAULT_ADDR=http://127.0.0.1:${port}`), { timeout: 15_000, interval: 100 })
+      const response = await fetch(`http://127.0.0.1:${port}/v1/sys/health`)
+      expect(((await response.json()) as { sealed: boolean }).sealed).toBe(false)
+    } finally {
+      child.kill('SIGTERM')
+      await once(child, 'exit')
     }
   })
 })
