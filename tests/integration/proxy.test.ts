@@ -2,10 +2,14 @@
 // freshness, capabilities, and what it says when something is wrong.
 import { execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { NonLoopbackError, VaultProxy, type ProxyEvent } from '../../main/engine/proxy/server.ts'
 import { freePort } from '../lab/process.ts'
+import { startOpenBao } from '../lab/servers/openbao.ts'
 import { bao, clock, lab, tokenWithPolicy, unique } from './helpers.ts'
 
 const run = promisify(execFile)
@@ -144,6 +148,65 @@ describe('the Vault proxy', () => {
     } finally {
       child.kill('SIGTERM')
       await once(child, 'exit')
+    }
+  })
+
+  it('clears its cache on request, by path, by token or all of it', async () => {
+    const secret = unique('clear')
+    await write(`secret/data/${secret}`, { v: 1 })
+    const token = await reader(secret)
+    const fill = async () => {
+      await get(`secret/data/${secret}`, token)
+      expect((await get(`secret/data/${secret}`, token)).cache).toBe('HIT')
+    }
+    const clear = (body: unknown) => fetch(`${address}/proxy/v1/cache-clear`, { method: 'POST', body: JSON.stringify(body) })
+
+    await fill()
+    expect(await (await clear({ type: 'request_path', value: `/v1/secret/data/${secret}` })).json()).toEqual({ cleared: 1 })
+    expect((await get(`secret/data/${secret}`, token)).cache).toBe('MISS')
+    await fill()
+    expect(await (await clear({ type: 'token', value: token })).json()).toEqual({ cleared: 1 })
+    expect((await get(`secret/data/${secret}`, token)).cache).toBe('MISS')
+    await fill()
+    await clear({ type: 'all' })
+    expect((await get(`secret/data/${secret}`, token)).cache).toBe('MISS')
+    expect((await clear({ type: 'everything' })).status).toBe(400)
+  })
+
+  it('lends the engine its token under auto-auth: to tokenless requests, or to all of them when forced', async () => {
+    const secret = unique('auto')
+    await write(`secret/data/${secret}`, { v: 'auto' })
+    const engineToken = await reader(secret)
+    const lending = new VaultProxy({ upstream: { address: lab.openbao.address, skipVerify: false }, clock, autoAuth: { token: async () => engineToken, useAutoAuthToken: true } })
+    const forcing = new VaultProxy({ upstream: { address: lab.openbao.address, skipVerify: false }, clock, autoAuth: { token: async () => engineToken, useAutoAuthToken: 'force' } })
+    const [lendingAddress, forcingAddress] = [await lending.start(), await forcing.start()]
+    try {
+      const read = (base: string, headers: Record<string, string>) => fetch(`${base}/v1/secret/data/${secret}`, { headers })
+      expect((await read(lendingAddress, {})).status).toBe(200)
+      expect((await read(lendingAddress, { 'X-Vault-Token': 'not-a-token' })).status).toBe(403) // its own token wins
+      expect((await read(forcingAddress, { 'X-Vault-Token': 'not-a-token' })).status).toBe(200)
+      expect((await read(address, {})).status).toBe(403) // no auto-auth unless asked for
+    } finally {
+      await lending.stop()
+      await forcing.stop()
+    }
+  })
+
+  it('passes a sealed Vault’s 503 through as Vault wrote it', async () => {
+    const runDir = mkdtempSync(join(tmpdir(), 'vault-tray-proxy-sealed-'))
+    const sealed = await startOpenBao(lab.binaries.bao, runDir, 30_000, new AbortController().signal)
+    const front = new VaultProxy({ upstream: { address: sealed.info.address, skipVerify: false }, clock })
+    const frontAddress = await front.start()
+    try {
+      await fetch(`${sealed.info.address}/v1/sys/seal`, { method: 'PUT', headers: { 'X-Vault-Token': sealed.info.rootToken } })
+      const direct = await fetch(`${sealed.info.address}/v1/secret/data/x`, { headers: { 'X-Vault-Token': sealed.info.rootToken } })
+      const proxied = await fetch(`${frontAddress}/v1/secret/data/x`, { headers: { 'X-Vault-Token': sealed.info.rootToken } })
+      expect(proxied.status).toBe(503)
+      expect(await proxied.json()).toEqual(await direct.json())
+    } finally {
+      await front.stop()
+      await sealed.server.stop()
+      rmSync(runDir, { recursive: true, force: true })
     }
   })
 })

@@ -3,6 +3,7 @@
 import { createServer, request as httpRequest, Agent as HttpAgent, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import { text } from 'node:stream/consumers'
 import type { Clock } from '../clock.ts'
 import { withDefaults } from '../options.ts'
 import { KvChangeFeed, type ChangeFeedStatus } from '../vault/changes.ts'
@@ -27,6 +28,11 @@ export interface ProxyOptions {
   tokenCheckMs?: number
   /** How often KV v2 metadata is polled where the server has no event stream. */
   pollIntervalMs?: number
+  /**
+   * Vault Proxy's auto-auth for the API proxy: `use_auto_auth_token` true lends the engine's own token to
+   * requests that come without one; 'force' uses it for every request. Off unless given.
+   */
+  autoAuth?: { token: () => Promise<string>; useAutoAuthToken: true | 'force' }
   onEvent?: (event: ProxyEvent) => void
 }
 
@@ -41,6 +47,8 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host'])
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 const TOKEN_REVOCATIONS = new Set(['auth/token/revoke-self'])
+// Vault Proxy's and Vault Agent's paths for it
+const CACHE_CLEAR_PATHS = new Set(['/proxy/v1/cache-clear', '/agent/v1/cache-clear'])
 
 export class NonLoopbackError extends Error {}
 
@@ -53,7 +61,7 @@ interface KvTarget {
 }
 
 export class VaultProxy {
-  readonly #options: Required<ProxyOptions>
+  readonly #options: Required<Omit<ProxyOptions, 'autoAuth'>> & Pick<ProxyOptions, 'autoAuth'>
   readonly #server: Server
   readonly #agent: HttpAgent | HttpsAgent
   readonly #client: VaultClient
@@ -65,7 +73,7 @@ export class VaultProxy {
 
   constructor(options: ProxyOptions) {
     this.#options = withDefaults<ProxyOptions>(
-      { host: '127.0.0.1', port: 0, maxBodyBytes: 32 << 20, staticSecretCache: true, capabilityRefreshIntervalMs: 5 * 60_000, refreshBehavior: 'optimistic', tokenCheckMs: 1_000, pollIntervalMs: 30_000, onEvent: () => {} },
+      { host: '127.0.0.1', port: 0, maxBodyBytes: 32 << 20, staticSecretCache: true, capabilityRefreshIntervalMs: 5 * 60_000, refreshBehavior: 'optimistic', tokenCheckMs: 1_000, pollIntervalMs: 30_000, onEvent: () => {}, autoAuth: undefined },
       options,
     )
     if (!LOOPBACK.has(this.#options.host)) {
@@ -118,7 +126,10 @@ export class VaultProxy {
     const url = new URL(request.url ?? '/', 'http://proxy')
     const method = request.method ?? 'GET'
     const apiPath = url.pathname.startsWith('/v1/') ? url.pathname.slice(4) : ''
-    const token = header(request, 'x-vault-token') ?? header(request, 'authorization')?.replace(/^Bearer\s+/i, '')
+    if (method === 'POST' && CACHE_CLEAR_PATHS.has(url.pathname)) return this.#clear(request, response)
+    const own = header(request, 'x-vault-token') ?? header(request, 'authorization')?.replace(/^Bearer\s+/i, '')
+    const auto = this.#options.autoAuth
+    const token = auto && (!own || auto.useAutoAuthToken === 'force') ? await this.#lendToken(request, auto.token) : own
     const namespace = (header(request, 'x-vault-namespace') ?? '').replace(/^\/+|\/+$/g, '')
     const done = (status: number, cache?: 'HIT' | 'MISS') =>
       this.#options.onEvent({ kind: 'request', method, path: apiPath || url.pathname, status, ...(cache ? { cache } : {}), ms: performance.now() - started })
@@ -157,6 +168,34 @@ export class VaultProxy {
     if (target && WRITES.has(method) && answer && answer.status < 400) this.#cache!.evict(namespace, target.cachedPath, `${method} through the proxy`)
     if (token && TOKEN_REVOCATIONS.has(apiPath) && answer && answer.status < 400) this.#cache?.forgetToken(token)
     done(answer?.status ?? 502)
+  }
+
+  /** Auto-auth: the engine's token goes on the request in place of whatever it carried. */
+  async #lendToken(request: IncomingMessage, engineToken: () => Promise<string>): Promise<string> {
+    const token = await engineToken()
+    request.headers['x-vault-token'] = token
+    delete request.headers.authorization
+    return token
+  }
+
+  /** Vault Proxy's cache-clear endpoint: {type: all | token | request_path, value, namespace}. */
+  async #clear(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    let body: { type?: string; value?: string; namespace?: string }
+    try {
+      body = JSON.parse((await text(request)) || '{}') as typeof body
+    } catch {
+      return void this.#reply(response, 400, 'cache-clear: the body is not JSON')
+    }
+    const namespace = (body.namespace ?? '').replace(/^\/+|\/+$/g, '')
+    let cleared: number
+    if (body.type === 'all') {
+      cleared = this.#cache?.size ?? 0
+      this.#cache?.clear()
+    } else if (body.type === 'token' && body.value) cleared = this.#cache?.forgetToken(body.value) ? 1 : 0
+    else if (body.type === 'request_path' && body.value) cleared = this.#cache?.evictPrefix(namespace, body.value.replace(/^\/?(v1\/)?/, ''), 'cleared by request') ?? 0
+    else return void this.#reply(response, 400, 'cache-clear: "type" must be all, token or request_path, with a "value" for the last two')
+    response.writeHead(200, { 'content-type': 'application/json' })
+    response.end(JSON.stringify({ cleared }))
   }
 
   /** Synchronous once the mount is known, so a cache hit never waits on a promise it does not need. */

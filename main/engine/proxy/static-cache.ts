@@ -104,9 +104,16 @@ export class StaticSecretCache {
     if (this.#tokens.get(token)?.readable.delete(secretKey(namespace, apiPath))) this.#options.onEvent({ kind: 'capability-removed', secret: apiPath, reason: 'Vault answered 403' })
   }
 
-  /** The token was revoked through the proxy: nothing more for it from the cache. */
-  forgetToken(token: string): void {
-    this.#tokens.delete(token)
+  /** The token was revoked through the proxy, or the user cleared it: nothing more for it from the cache. */
+  forgetToken(token: string): boolean {
+    return this.#tokens.delete(token)
+  }
+
+  /** Evicts every secret whose API path starts with the prefix; returns how many. */
+  evictPrefix(namespace: string, prefix: string, reason: string): number {
+    const matching = [...this.#bySecret.keys()].filter((secret) => secret.startsWith(secretKey(namespace, prefix)))
+    for (const secret of matching) this.evict(namespace, secret.slice(namespace.length + 1), reason)
+    return matching.length
   }
 
   clear(): void {
