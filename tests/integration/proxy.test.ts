@@ -209,4 +209,22 @@ describe('the Vault proxy', () => {
       rmSync(runDir, { recursive: true, force: true })
     }
   })
+
+  it('counts hits, misses, evictions, capability refreshes and upstream latency, with no token or path in a label', async () => {
+    const secret = unique('metered')
+    await write(`secret/data/${secret}`, { v: 1 })
+    const token = await reader(secret)
+    await get(`secret/data/${secret}`, token)
+    await get(`secret/data/${secret}`, token)
+    await write(`secret/data/${secret}`, { v: 2 })
+
+    const metrics = await proxy.metrics()
+    const value = (line: RegExp) => Number(metrics.match(line)?.[1] ?? NaN)
+    expect(value(/^vault_tray_proxy_requests_total\{method="GET",status="2xx",cache="HIT"\} (\d+)$/m)).toBeGreaterThanOrEqual(1)
+    expect(value(/^vault_tray_proxy_requests_total\{method="GET",status="2xx",cache="MISS"\} (\d+)$/m)).toBeGreaterThanOrEqual(1)
+    expect(value(/^vault_tray_proxy_cache_evictions_total\{reason="write-through-proxy"\} (\d+)$/m)).toBeGreaterThanOrEqual(1)
+    expect(value(/^vault_tray_proxy_capability_refreshes_total (\d+)$/m)).toBeGreaterThanOrEqual(1)
+    expect(value(/^vault_tray_proxy_upstream_request_duration_seconds_count\{method="GET"\} (\d+)$/m)).toBeGreaterThanOrEqual(1)
+    for (const leak of [token, lab.openbao.rootToken, secret]) expect(metrics).not.toContain(leak)
+  })
 })

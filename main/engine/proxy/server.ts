@@ -4,7 +4,9 @@ import { createServer, request as httpRequest, Agent as HttpAgent, type Incoming
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { text } from 'node:stream/consumers'
+import type { Registry } from 'prom-client'
 import type { Clock } from '../clock.ts'
+import { createRegistry, proxyMetrics } from '../telemetry/metrics.ts'
 import { withDefaults } from '../options.ts'
 import { KvChangeFeed, type ChangeFeedStatus } from '../vault/changes.ts'
 import { VaultClient } from '../vault/client.ts'
@@ -33,6 +35,8 @@ export interface ProxyOptions {
    * requests that come without one; 'force' uses it for every request. Off unless given.
    */
   autoAuth?: { token: () => Promise<string>; useAutoAuthToken: true | 'force' }
+  /** Where the proxy's metrics are registered; a registry of its own when not given. */
+  registry?: Registry
   onEvent?: (event: ProxyEvent) => void
 }
 
@@ -69,11 +73,12 @@ export class VaultProxy {
   readonly #cache: StaticSecretCache | undefined
   readonly #feed: KvChangeFeed | undefined
   readonly #watching = new Set<string>()
+  readonly #metrics: ReturnType<typeof proxyMetrics>
   #address = ''
 
   constructor(options: ProxyOptions) {
     this.#options = withDefaults<ProxyOptions>(
-      { host: '127.0.0.1', port: 0, maxBodyBytes: 32 << 20, staticSecretCache: true, capabilityRefreshIntervalMs: 5 * 60_000, refreshBehavior: 'optimistic', tokenCheckMs: 1_000, pollIntervalMs: 30_000, onEvent: () => {}, autoAuth: undefined },
+      { host: '127.0.0.1', port: 0, maxBodyBytes: 32 << 20, staticSecretCache: true, capabilityRefreshIntervalMs: 5 * 60_000, refreshBehavior: 'optimistic', tokenCheckMs: 1_000, pollIntervalMs: 30_000, onEvent: () => {}, autoAuth: undefined, registry: createRegistry() },
       options,
     )
     if (!LOOPBACK.has(this.#options.host)) {
@@ -86,7 +91,8 @@ export class VaultProxy {
       : new HttpAgent(pool)
     this.#client = new VaultClient(upstream, { maxRetries: 0 })
     this.#mounts = new MountResolver(this.#client)
-    const emit = (event: ProxyEvent) => this.#options.onEvent(event)
+    this.#metrics = proxyMetrics(this.#options.registry)
+    const emit = (event: ProxyEvent) => this.#emit(event)
     if (this.#options.staticSecretCache) {
       const { capabilityRefreshIntervalMs, refreshBehavior, tokenCheckMs } = this.#options
       this.#cache = new StaticSecretCache(this.#client, { clock, capabilityRefreshIntervalMs, refreshBehavior, tokenCheckMs, onEvent: emit })
@@ -116,6 +122,28 @@ export class VaultProxy {
     this.#client.close()
   }
 
+  /** The proxy's metrics in Prometheus' text format. */
+  metrics(): Promise<string> {
+    return this.#options.registry.metrics()
+  }
+
+  /** Every event is counted in the metrics and handed to the UI's listener. */
+  #emit(event: ProxyEvent): void {
+    this.#count(event)
+    this.#options.onEvent(event)
+  }
+
+  #count(event: ProxyEvent): void {
+    const m = this.#metrics
+    if (event.kind === 'request') m.requests.inc({ method: event.method, status: `${Math.floor(event.status / 100)}xx`, cache: event.cache ?? 'none' })
+    else if (event.kind === 'evicted') m.evictions.inc({ reason: event.reason.startsWith('changed') ? 'changed-in-vault' : event.reason.includes('through the proxy') ? 'write-through-proxy' : 'cleared' })
+    else if (event.kind === 'capabilities-refreshed') {
+      m.capabilityRefreshes.inc()
+      m.capabilitiesRemoved.inc(event.removed)
+    } else if (event.kind === 'capability-removed') m.capabilitiesRemoved.inc()
+    else if (event.kind === 'upstream-error') m.upstreamErrors.inc()
+  }
+
   /** Empties the static secret cache. */
   clearCache(): void {
     this.#cache?.clear()
@@ -132,7 +160,7 @@ export class VaultProxy {
     const token = auto && (!own || auto.useAutoAuthToken === 'force') ? await this.#lendToken(request, auto.token) : own
     const namespace = (header(request, 'x-vault-namespace') ?? '').replace(/^\/+|\/+$/g, '')
     const done = (status: number, cache?: 'HIT' | 'MISS') =>
-      this.#options.onEvent({ kind: 'request', method, path: apiPath || url.pathname, status, ...(cache ? { cache } : {}), ms: performance.now() - started })
+      this.#emit({ kind: 'request', method, path: apiPath || url.pathname, status, ...(cache ? { cache } : {}), ms: performance.now() - started })
 
     const declared = Number(request.headers['content-length'] ?? 0)
     if (declared > this.#options.maxBodyBytes) {
@@ -234,7 +262,9 @@ export class VaultProxy {
     const send = upstream.protocol === 'https:' ? httpsRequest : httpRequest
     return new Promise((resolve) => {
       let received = 0
+      const stopTimer = this.#metrics.upstreamSeconds.startTimer({ method: request.method ?? 'GET' })
       const outgoing = send(upstream, { method: request.method, headers, agent: this.#agent }, (answer) => {
+        stopTimer()
         const status = answer.statusCode ?? 502
         const answerHeaders: Record<string, string> = {}
         for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) answerHeaders[name] = Array.isArray(value) ? value.join(', ') : value
@@ -255,7 +285,7 @@ export class VaultProxy {
       })
       outgoing.on('error', (error: NodeJS.ErrnoException) => {
         const message = `vault-tray proxy: the upstream Vault at ${this.#options.upstream.address} could not be reached (${error.code ?? error.message}). Check that it is running, or the proxy's upstream address.`
-        this.#options.onEvent({ kind: 'upstream-error', path: url.pathname, message })
+        this.#emit({ kind: 'upstream-error', path: url.pathname, message })
         if (!response.headersSent) this.#reply(response, 502, message)
         else response.destroy()
         resolve(undefined)
