@@ -143,6 +143,8 @@ describe('the Vault proxy', () => {
       let printed = ''
       child.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()))
       await vi.waitFor(() => expect(printed).toContain(`export VAULT_ADDR=http://127.0.0.1:${port}`), { timeout: 15_000, interval: 100 })
+      // without auto-auth there is no token to subscribe with: the proxy says how it keeps the cache fresh instead
+      expect(printed).toContain('freshness: no token to subscribe to the event stream with; polling every 30s')
       const response = await fetch(`http://127.0.0.1:${port}/v1/sys/health`)
       expect(((await response.json()) as { sealed: boolean }).sealed).toBe(false)
     } finally {
@@ -177,10 +179,16 @@ describe('the Vault proxy', () => {
     const secret = unique('auto')
     await write(`secret/data/${secret}`, { v: 'auto' })
     const engineToken = await reader(secret)
-    const lending = new VaultProxy({ upstream: { address: lab.openbao.address, skipVerify: false }, clock, autoAuth: { token: async () => engineToken, useAutoAuthToken: true } })
+    const statuses: ProxyEvent[] = []
+    const lending = new VaultProxy({ upstream: { address: lab.openbao.address, skipVerify: false }, clock, autoAuth: { token: async () => engineToken, useAutoAuthToken: true }, onEvent: (event) => statuses.push(event) })
     const forcing = new VaultProxy({ upstream: { address: lab.openbao.address, skipVerify: false }, clock, autoAuth: { token: async () => engineToken, useAutoAuthToken: 'force' } })
     const [lendingAddress, forcingAddress] = [await lending.start(), await forcing.start()]
     try {
+      // with a token to subscribe with, the proxy learns it cannot have the event stream, and says so and why
+      expect(statuses).toContainEqual({
+        kind: 'freshness',
+        status: { mode: 'polling', reason: expect.stringMatching(/HTTP 403\): this server may have no event stream \(OpenBao, Vault community edition\), or the token may not .*; polling every 30s$/) },
+      })
       const read = (base: string, headers: Record<string, string>) => fetch(`${base}/v1/secret/data/${secret}`, { headers })
       expect((await read(lendingAddress, {})).status).toBe(200)
       expect((await read(lendingAddress, { 'X-Vault-Token': 'not-a-token' })).status).toBe(403) // its own token wins

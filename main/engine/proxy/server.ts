@@ -96,8 +96,8 @@ export class VaultProxy {
     if (this.#options.staticSecretCache) {
       const { capabilityRefreshIntervalMs, refreshBehavior, tokenCheckMs } = this.#options
       this.#cache = new StaticSecretCache(this.#client, { clock, capabilityRefreshIntervalMs, refreshBehavior, tokenCheckMs, onEvent: emit })
-      // the feed subscribes with no token of its own; each watched secret is polled with a token that read it
-      this.#feed = new KvChangeFeed(this.#client, async () => '', { clock, pollIntervalMs: this.#options.pollIntervalMs, onStatus: (status) => emit({ kind: 'freshness', status }) })
+      // the event stream needs a token: the engine's under auto-auth; each watched secret is polled with a token that read it
+      this.#feed = new KvChangeFeed(this.#client, this.#options.autoAuth?.token ?? (async () => ''), { clock, pollIntervalMs: this.#options.pollIntervalMs, onStatus: (status) => emit({ kind: 'freshness', status }) })
     }
     this.#server = createServer({ keepAlive: true }, (request, response) => void this.#handle(request, response))
   }

@@ -123,6 +123,7 @@ export class KvChangeFeed {
     } catch (error) {
       return this.#fallBack(`no token to subscribe with (${(error as Error).message})`, true)
     }
+    if (!token) return this.#fallBack('no token to subscribe to the event stream with', false)
     const { url, options } = this.client.websocket(`sys/events/subscribe/${EVENT_TYPES}?json=true`, token)
     await new Promise<void>((resolve) => {
       const socket = new WebSocket(url, options)
@@ -150,7 +151,9 @@ export class KvChangeFeed {
           const status = response.statusCode ?? 0
           // 404/405: this server has no event stream at all; otherwise the subscription itself was refused
           if (status === 404 || status === 405) this.#fallBack(`${this.client.address} has no event stream (HTTP ${status} from sys/events/subscribe): OpenBao and Vault community edition do not offer it`, false)
-          else this.#fallBack(`the event stream refused the subscription (HTTP ${status}); check that the token may "read" and "subscribe" on sys/events/subscribe/${EVENT_TYPES}`, status >= 500)
+          // Vault checks the token's policy before it looks for the path, so a 403 may also mean "no such endpoint"
+          else if (status === 403) this.#fallBack(`the event stream refused the subscription (HTTP 403): this server may have no event stream (OpenBao, Vault community edition), or the token may not "read" and "subscribe" on sys/events/subscribe/${EVENT_TYPES}`, false)
+          else this.#fallBack(`the event stream refused the subscription (HTTP ${status})`, status >= 500)
         }),
       )
       socket.on('error', (error) => settle(() => this.#fallBack(`the event stream failed (${error.message})`, true)))
