@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { NonLoopbackError, VaultProxy, type ProxyEvent } from '../../main/engine/proxy/server.ts'
 import { freePort } from '../lab/process.ts'
 import { startOpenBao } from '../lab/servers/openbao.ts'
-import { bao, clock, lab, tokenWithPolicy, unique } from './helpers.ts'
+import { bao, canLogIn, clock, databaseRole, lab, postgresRoleCount, tokenWithPolicy, unique } from './helpers.ts'
 
 const run = promisify(execFile)
 let proxy: VaultProxy
@@ -234,5 +234,63 @@ describe('the Vault proxy', () => {
     expect(value(/^vault_tray_proxy_capability_refreshes_total (\d+)$/m)).toBeGreaterThanOrEqual(1)
     expect(value(/^vault_tray_proxy_upstream_request_duration_seconds_count\{method="GET"\} (\d+)$/m)).toBeGreaterThanOrEqual(1)
     for (const leak of [token, lab.openbao.rootToken, secret]) expect(metrics).not.toContain(leak)
+  })
+
+  describe('lease cache', () => {
+    async function credsToken(creds: string) {
+      return tokenWithPolicy(unique('creds'), `path "${creds}" { capabilities = ["read"] }\npath "sys/leases/*" { capabilities = ["update"] }`)
+    }
+    const creds = (path: string, token: string) =>
+      fetch(`${address}/v1/${path}`, { headers: { 'X-Vault-Token': token } }).then(async (response) => ({
+        cache: response.headers.get('x-cache'),
+        status: response.status,
+        body: (await response.json()) as { lease_id: string; data: { username: string; password: string } },
+      }))
+
+    it('answers the same request from the same token with the same lease, without a new database user', async () => {
+      const path = await databaseRole({ default_ttl: '10m', max_ttl: '1h' })
+      const token = await credsToken(path)
+      const users = await postgresRoleCount()
+      const first = await creds(path, token)
+      const second = await creds(path, token)
+      expect(first).toMatchObject({ status: 200, cache: 'MISS' })
+      expect(second).toMatchObject({ status: 200, cache: 'HIT' })
+      expect(second.body.data.username).toBe(first.body.data.username)
+      expect(await postgresRoleCount()).toBe(users + 1)
+      expect(await canLogIn(second.body.data)).toBe(true)
+
+      // another token is another request: its own credentials
+      expect((await creds(path, await credsToken(path))).body.data.username).not.toBe(first.body.data.username)
+    })
+
+    it('evicts a lease revoked through the proxy, and everything of a token revoked through it', async () => {
+      const path = await databaseRole({ default_ttl: '10m', max_ttl: '1h' })
+      const token = await credsToken(path)
+      const first = await creds(path, token)
+      await fetch(`${address}/v1/sys/leases/revoke`, { method: 'PUT', headers: { 'X-Vault-Token': token }, body: JSON.stringify({ lease_id: first.body.lease_id }) })
+      const fresh = await creds(path, token)
+      expect(fresh.cache).toBe('MISS')
+      expect(fresh.body.data.username).not.toBe(first.body.data.username)
+      expect(await canLogIn(first.body.data)).toBe(false)
+
+      expect((await creds(path, token)).cache).toBe('HIT')
+      await fetch(`${address}/v1/auth/token/revoke-self`, { method: 'POST', headers: { 'X-Vault-Token': token } })
+      expect(await creds(path, token)).toMatchObject({ status: 403, cache: 'MISS' })
+    })
+
+    it('caches a token created through it, and clears leases on request', async () => {
+      const create = () =>
+        fetch(`${address}/v1/auth/token/create`, { method: 'POST', headers: { 'X-Vault-Token': lab.openbao.rootToken }, body: JSON.stringify({ policies: ['default'], ttl: '10m', display_name: 'proxy-test' }) }).then(
+          async (response) => ({ cache: response.headers.get('x-cache'), token: ((await response.json()) as { auth: { client_token: string } }).auth.client_token }),
+        )
+      const first = await create()
+      const second = await create()
+      expect([first.cache, second.cache]).toEqual(['MISS', 'HIT'])
+      expect(second.token).toBe(first.token)
+
+      const cleared = await fetch(`${address}/proxy/v1/cache-clear`, { method: 'POST', body: JSON.stringify({ type: 'lease', value: first.token }) })
+      expect(await cleared.json()).toEqual({ cleared: 1 })
+      expect((await create()).cache).toBe('MISS')
+    })
   })
 })

@@ -12,6 +12,7 @@ import { KvChangeFeed, type ChangeFeedStatus } from '../vault/changes.ts'
 import { VaultClient } from '../vault/client.ts'
 import type { VaultConnectionSettings } from '../vault/connection.ts'
 import { kvSecretOf, MountResolver, type MountKind } from './mounts.ts'
+import { LeaseCache, leaseOf, type LeaseCacheEvent } from './lease-cache.ts'
 import { StaticSecretCache, type RefreshBehavior, type StaticCacheEvent } from './static-cache.ts'
 
 export interface ProxyOptions {
@@ -24,6 +25,8 @@ export interface ProxyOptions {
   /** Larger request bodies are refused with 413 (Vault's own default max_request_size is 32 MiB). */
   maxBodyBytes?: number
   staticSecretCache?: boolean
+  /** Cache answers that carry a lease or a new token, per token and request (default on). */
+  leaseCache?: boolean
   capabilityRefreshIntervalMs?: number
   refreshBehavior?: RefreshBehavior
   /** How long a token, once checked with Vault, may be served from the cache before it is checked again. */
@@ -45,12 +48,15 @@ export type ProxyEvent =
   | { kind: 'upstream-error'; path: string; message: string }
   | { kind: 'freshness'; status: ChangeFeedStatus }
   | StaticCacheEvent
+  | LeaseCacheEvent
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
 // Headers that describe one connection, not the request: never forwarded.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host'])
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
-const TOKEN_REVOCATIONS = new Set(['auth/token/revoke-self'])
+const LEASE_METHODS = new Set(['GET', 'PUT', 'POST'])
+// revocations that name what they revoke in the body, which the proxy must read to evict it
+const REVOCATIONS_WITH_BODY = new Set(['sys/leases/revoke', 'auth/token/revoke'])
 // Vault Proxy's and Vault Agent's paths for it
 const CACHE_CLEAR_PATHS = new Set(['/proxy/v1/cache-clear', '/agent/v1/cache-clear'])
 
@@ -71,6 +77,7 @@ export class VaultProxy {
   readonly #client: VaultClient
   readonly #mounts: MountResolver
   readonly #cache: StaticSecretCache | undefined
+  readonly #leases: LeaseCache | undefined
   readonly #feed: KvChangeFeed | undefined
   readonly #watching = new Set<string>()
   readonly #metrics: ReturnType<typeof proxyMetrics>
@@ -78,7 +85,7 @@ export class VaultProxy {
 
   constructor(options: ProxyOptions) {
     this.#options = withDefaults<ProxyOptions>(
-      { host: '127.0.0.1', port: 0, maxBodyBytes: 32 << 20, staticSecretCache: true, capabilityRefreshIntervalMs: 5 * 60_000, refreshBehavior: 'optimistic', tokenCheckMs: 1_000, pollIntervalMs: 30_000, onEvent: () => {}, autoAuth: undefined, registry: createRegistry() },
+      { host: '127.0.0.1', port: 0, maxBodyBytes: 32 << 20, staticSecretCache: true, leaseCache: true, capabilityRefreshIntervalMs: 5 * 60_000, refreshBehavior: 'optimistic', tokenCheckMs: 1_000, pollIntervalMs: 30_000, onEvent: () => {}, autoAuth: undefined, registry: createRegistry() },
       options,
     )
     if (!LOOPBACK.has(this.#options.host)) {
@@ -99,6 +106,7 @@ export class VaultProxy {
       // the event stream needs a token: the engine's under auto-auth; each watched secret is polled with a token that read it
       this.#feed = new KvChangeFeed(this.#client, this.#options.autoAuth?.token ?? (async () => ''), { clock, pollIntervalMs: this.#options.pollIntervalMs, onStatus: (status) => emit({ kind: 'freshness', status }) })
     }
+    this.#leases = this.#options.leaseCache ? new LeaseCache(this.#client, { clock, onEvent: emit }) : undefined
     this.#server = createServer({ keepAlive: true }, (request, response) => void this.#handle(request, response))
   }
 
@@ -115,6 +123,7 @@ export class VaultProxy {
 
   async stop(): Promise<void> {
     this.#cache?.stop()
+    this.#leases?.stop()
     this.#feed?.stop()
     this.#server.closeAllConnections()
     await new Promise((resolve) => this.#server.close(resolve))
@@ -144,10 +153,6 @@ export class VaultProxy {
     else if (event.kind === 'upstream-error') m.upstreamErrors.inc()
   }
 
-  /** Empties the static secret cache. */
-  clearCache(): void {
-    this.#cache?.clear()
-  }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const started = performance.now()
@@ -191,11 +196,46 @@ export class VaultProxy {
       return done(answer?.status ?? 502, 'MISS')
     }
 
-    const answer = await this.#forward(request, response, url, { buffer: false })
-    // a change through the proxy evicts at once; a revocation through it ends the token's cache access
-    if (target && WRITES.has(method) && answer && answer.status < 400) this.#cache!.evict(namespace, target.cachedPath, `${method} through the proxy`)
-    if (token && TOKEN_REVOCATIONS.has(apiPath) && answer && answer.status < 400) this.#cache?.forgetToken(token)
+    const leaseCandidate = this.#leases && !target && !isList && LEASE_METHODS.has(method) && apiPath && !apiPath.startsWith('sys/') && (token || /^auth\/.+\/login(\/|$)/.test(apiPath))
+    const needsBody = leaseCandidate || REVOCATIONS_WITH_BODY.has(apiPath)
+    const body = needsBody ? await readLimited(request, this.#options.maxBodyBytes) : undefined
+    if (body === 'too large') return done(this.#reply(response, 413, `request body exceeds the proxy's limit of ${this.#options.maxBodyBytes} bytes`))
+
+    if (leaseCandidate && body) {
+      const key = LeaseCache.keyOf(token ?? '', method, url.pathname + url.search, body)
+      const hit = this.#leases!.get(key)
+      if (hit) {
+        response.writeHead(hit.status, { ...hit.headers, 'x-cache': 'HIT', age: String(Math.floor((this.#options.clock.now() - hit.storedAt) / 1000)), 'content-length': String(hit.body.length) })
+        response.end(hit.body)
+        return done(hit.status, 'HIT')
+      }
+      const answer = await this.#forward(request, response, url, { buffer: true, body, extraHeaders: { 'x-cache': 'MISS' } })
+      const lease = answer?.status === 200 && answer.body ? leaseOf(answer.body) : undefined
+      if (answer?.body && lease) this.#leases!.store(key, token ?? '', { status: answer.status, headers: answer.headers, body: answer.body }, lease)
+      else if (answer && answer.status < 400) this.#afterChange(method, apiPath, token, namespace, target, body)
+      return done(answer?.status ?? 502, 'MISS')
+    }
+
+    const answer = await this.#forward(request, response, url, { buffer: false, body })
+    if (answer && answer.status < 400) this.#afterChange(method, apiPath, token, namespace, target, body)
     done(answer?.status ?? 502)
+  }
+
+  /** A change through the proxy evicts at once: a KV write its secret, a revocation its leases or token. */
+  #afterChange(method: string, apiPath: string, token: string | undefined, namespace: string, target: KvTarget | undefined, body: Buffer | undefined): void {
+    if (target && WRITES.has(method)) this.#cache!.evict(namespace, target.cachedPath, `${method} through the proxy`)
+    const sent = parseJson<{ lease_id?: string; token?: string }>(body) ?? {}
+    if (apiPath === 'auth/token/revoke-self' && token) {
+      this.#cache?.forgetToken(token)
+      this.#leases?.evictToken(token, 'token revoked through the proxy')
+    } else if (apiPath === 'auth/token/revoke' && sent.token) {
+      this.#cache?.forgetToken(sent.token)
+      this.#leases?.evictToken(sent.token, 'token revoked through the proxy')
+    } else if (apiPath === 'sys/leases/revoke' && sent.lease_id) this.#leases?.evictLease(sent.lease_id, 'revoked through the proxy')
+    else {
+      const revoked = apiPath.match(/^sys\/(?:leases\/)?revoke(?:-prefix)?\/(.+)$/)?.[1]
+      if (revoked) this.#leases?.evictLease(revoked, 'revoked through the proxy')
+    }
   }
 
   /** Auto-auth: the engine's token goes on the request in place of whatever it carried. */
@@ -206,7 +246,7 @@ export class VaultProxy {
     return token
   }
 
-  /** Vault Proxy's cache-clear endpoint: {type: all | token | request_path, value, namespace}. */
+  /** Vault Proxy's cache-clear endpoint: {type: all | token | lease | request_path, value, namespace}. */
   async #clear(request: IncomingMessage, response: ServerResponse): Promise<void> {
     let body: { type?: string; value?: string; namespace?: string }
     try {
@@ -217,11 +257,12 @@ export class VaultProxy {
     const namespace = (body.namespace ?? '').replace(/^\/+|\/+$/g, '')
     let cleared: number
     if (body.type === 'all') {
-      cleared = this.#cache?.size ?? 0
+      cleared = (this.#cache?.size ?? 0) + (this.#leases?.clear() ?? 0)
       this.#cache?.clear()
-    } else if (body.type === 'token' && body.value) cleared = this.#cache?.forgetToken(body.value) ? 1 : 0
+    } else if (body.type === 'token' && body.value) cleared = (this.#cache?.forgetToken(body.value) ? 1 : 0) + (this.#leases?.evictToken(body.value, 'cleared by request') ?? 0)
+    else if (body.type === 'lease' && body.value) cleared = this.#leases?.evictLease(body.value, 'cleared by request') ?? 0
     else if (body.type === 'request_path' && body.value) cleared = this.#cache?.evictPrefix(namespace, body.value.replace(/^\/?(v1\/)?/, ''), 'cleared by request') ?? 0
-    else return void this.#reply(response, 400, 'cache-clear: "type" must be all, token or request_path, with a "value" for the last two')
+    else return void this.#reply(response, 400, 'cache-clear: "type" must be all, token, lease or request_path, with a "value" for all but the first')
     response.writeHead(200, { 'content-type': 'application/json' })
     response.end(JSON.stringify({ cleared }))
   }
@@ -255,7 +296,12 @@ export class VaultProxy {
    * Sends the request upstream unchanged and the answer back as Vault wrote it. With `buffer`, the body is
    * also returned (small KV answers, to be cached); otherwise it streams through.
    */
-  #forward(request: IncomingMessage, response: ServerResponse, url: URL, options: { buffer: boolean; extraHeaders?: Record<string, string> }): Promise<{ status: number; headers: Record<string, string>; body?: Buffer } | undefined> {
+  #forward(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    options: { buffer: boolean; extraHeaders?: Record<string, string>; body?: Buffer },
+  ): Promise<{ status: number; headers: Record<string, string>; body?: Buffer } | undefined> {
     const upstream = new URL(url.pathname + url.search, this.#options.upstream.address)
     const headers: Record<string, string | string[]> = {}
     for (const [name, value] of Object.entries(request.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value
@@ -290,6 +336,7 @@ export class VaultProxy {
         else response.destroy()
         resolve(undefined)
       })
+      if (options.body) return void outgoing.end(options.body)
       request.on('data', (chunk: Buffer) => {
         received += chunk.length
         if (received > this.#options.maxBodyBytes) {
@@ -309,6 +356,29 @@ export class VaultProxy {
     response.end(body)
     return status
   }
+}
+
+function parseJson<T>(body: Buffer | undefined): T | undefined {
+  try {
+    return body?.length ? (JSON.parse(body.toString('utf8')) as T) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The whole request body, or 'too large' past the limit (the rest is then discarded). */
+async function readLimited(request: IncomingMessage, limit: number): Promise<Buffer | 'too large'> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > limit) {
+      request.resume()
+      return 'too large'
+    }
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks)
 }
 
 function header(request: IncomingMessage, name: string): string | undefined {

@@ -1,0 +1,141 @@
+// Lease cache, as Vault Agent and Proxy keep one: a request that returned a lease (dynamic credentials) or a
+// token (a login, a token create) is answered again from the cache when the same token sends the same
+// request while the lease is valid, so a tool that asks twice does not mint two database users. Cached
+// leases are renewed at a share of their TTL; a revocation through the proxy evicts them.
+import { createHash } from 'node:crypto'
+import type { Clock } from '../clock.ts'
+import { withDefaults } from '../options.ts'
+import { VaultError, type VaultClient } from '../vault/client.ts'
+import { DEFAULT_RENEWAL_PERCENT, maskId, renewalDelayMs } from '../vault/renewal.ts'
+
+export interface LeaseCacheEntry {
+  /** Token that asked; only it is answered from this entry, and its revocation evicts it. */
+  owner: string
+  /** The lease id, or for a token created through the proxy, that token. */
+  leaseId: string
+  kind: 'lease' | 'token'
+  status: number
+  headers: Record<string, string>
+  body: Buffer
+  storedAt: number
+  expiresAt: number
+}
+
+export type LeaseCacheEvent = { kind: 'lease-cached' | 'lease-renewed' | 'lease-evicted'; leaseId: string; reason?: string }
+
+interface LeaseCacheOptions {
+  clock: Clock
+  renewalPercent?: number
+  onEvent?: (event: LeaseCacheEvent) => void
+}
+
+/** What a Vault answer says about its lease, if it has one worth caching. */
+export function leaseOf(body: Buffer): { kind: 'lease' | 'token'; leaseId: string; ttlSeconds: number; renewable: boolean } | undefined {
+  let parsed: { lease_id?: string; lease_duration?: number; renewable?: boolean; auth?: { client_token?: string; lease_duration?: number; renewable?: boolean } | null }
+  try {
+    parsed = JSON.parse(body.toString('utf8'))
+  } catch {
+    return undefined
+  }
+  if (parsed.auth?.client_token && (parsed.auth.lease_duration ?? 0) > 0) {
+    return { kind: 'token', leaseId: parsed.auth.client_token, ttlSeconds: parsed.auth.lease_duration!, renewable: parsed.auth.renewable ?? false }
+  }
+  if (parsed.lease_id && (parsed.lease_duration ?? 0) > 0) return { kind: 'lease', leaseId: parsed.lease_id, ttlSeconds: parsed.lease_duration!, renewable: parsed.renewable ?? false }
+  return undefined
+}
+
+export class LeaseCache {
+  readonly #entries = new Map<string, LeaseCacheEntry>()
+  readonly #timers = new Map<string, () => void>()
+  readonly #options: Required<LeaseCacheOptions>
+
+  constructor(
+    private readonly client: VaultClient,
+    options: LeaseCacheOptions,
+  ) {
+    this.#options = withDefaults({ renewalPercent: DEFAULT_RENEWAL_PERCENT, onEvent: () => {} }, options)
+  }
+
+  get size(): number {
+    return this.#entries.size
+  }
+
+  /** One entry per token and exact request: method, path with query, and body. */
+  static keyOf(token: string, method: string, pathAndQuery: string, body: Buffer): string {
+    return createHash('sha256').update(token).update('\0').update(method).update('\0').update(pathAndQuery).update('\0').update(body).digest('hex')
+  }
+
+  /** The cached answer while its lease is valid. */
+  get(key: string): LeaseCacheEntry | undefined {
+    const entry = this.#entries.get(key)
+    if (!entry) return undefined
+    if (entry.expiresAt > this.#options.clock.now()) return entry
+    this.#drop(key, 'expired')
+    return undefined
+  }
+
+  store(key: string, owner: string, response: { status: number; headers: Record<string, string>; body: Buffer }, lease: NonNullable<ReturnType<typeof leaseOf>>): void {
+    const now = this.#options.clock.now()
+    this.#entries.set(key, { owner, leaseId: lease.leaseId, kind: lease.kind, ...response, storedAt: now, expiresAt: now + lease.ttlSeconds * 1000 })
+    this.#options.onEvent({ kind: 'lease-cached', leaseId: maskId(lease.leaseId) })
+    if (lease.renewable) this.#scheduleRenewal(key, lease.ttlSeconds)
+  }
+
+  /** A lease (or a token) revoked through the proxy. */
+  evictLease(leaseId: string, reason: string): number {
+    return this.#dropWhere((entry) => entry.leaseId === leaseId || entry.leaseId.startsWith(`${leaseId}/`), reason)
+  }
+
+  /** Everything a revoked token asked for, and the token itself if it was created through the proxy. */
+  evictToken(token: string, reason: string): number {
+    return this.#dropWhere((entry) => entry.owner === token || entry.leaseId === token, reason)
+  }
+
+  clear(): number {
+    return this.#dropWhere(() => true, 'cleared')
+  }
+
+  stop(): void {
+    this.#timers.forEach((cancel) => cancel())
+    this.#timers.clear()
+  }
+
+  #scheduleRenewal(key: string, ttlSeconds: number): void {
+    this.#timers.get(key)?.()
+    const delay = renewalDelayMs(ttlSeconds, this.#options.renewalPercent, this.#options.clock)
+    this.#timers.set(key, this.#options.clock.schedule(() => void this.#renew(key, ttlSeconds), delay))
+  }
+
+  /** Extends the lease with the token that owns it; one Vault no longer extends simply runs out. */
+  async #renew(key: string, ttlSeconds: number): Promise<void> {
+    const entry = this.#entries.get(key)
+    if (!entry) return
+    try {
+      const granted =
+        entry.kind === 'token'
+          ? (await this.client.request<{ auth: { lease_duration: number } }>({ method: 'POST', path: 'auth/token/renew-self', token: entry.leaseId, body: { increment: `${ttlSeconds}s` } })).auth.lease_duration
+          : (await this.client.request<{ lease_duration: number }>({ method: 'PUT', path: 'sys/leases/renew', token: entry.owner, body: { lease_id: entry.leaseId, increment: ttlSeconds } })).lease_duration
+      entry.expiresAt = this.#options.clock.now() + granted * 1000
+      this.#options.onEvent({ kind: 'lease-renewed', leaseId: maskId(entry.leaseId) })
+      if (granted >= ttlSeconds) this.#scheduleRenewal(key, ttlSeconds)
+    } catch (error) {
+      if (error instanceof VaultError && error.status >= 400 && error.status < 500) this.#drop(key, `Vault refused to renew it (${error.status})`)
+      else this.#timers.set(key, this.#options.clock.schedule(() => void this.#renew(key, ttlSeconds), 5_000))
+    }
+  }
+
+  #dropWhere(matches: (entry: LeaseCacheEntry) => boolean, reason: string): number {
+    const keys = [...this.#entries].filter(([, entry]) => matches(entry)).map(([key]) => key)
+    keys.forEach((key) => this.#drop(key, reason))
+    return keys.length
+  }
+
+  #drop(key: string, reason: string): void {
+    const entry = this.#entries.get(key)
+    if (!entry) return
+    this.#entries.delete(key)
+    this.#timers.get(key)?.()
+    this.#timers.delete(key)
+    this.#options.onEvent({ kind: 'lease-evicted', leaseId: maskId(entry.leaseId), reason })
+  }
+}
