@@ -19,6 +19,9 @@ export interface LeaseCacheEntry {
   body: Buffer
   storedAt: number
   expiresAt: number
+  /** What each renewal asks for: the duration the lease came with. */
+  ttlSeconds: number
+  renewable: boolean
 }
 
 export type LeaseCacheEvent = { kind: 'lease-cached' | 'lease-renewed' | 'lease-evicted'; leaseId: string; reason?: string }
@@ -76,7 +79,7 @@ export class LeaseCache {
 
   store(key: string, owner: string, response: { status: number; headers: Record<string, string>; body: Buffer }, lease: NonNullable<ReturnType<typeof leaseOf>>): void {
     const now = this.#options.clock.now()
-    this.#entries.set(key, { owner, leaseId: lease.leaseId, kind: lease.kind, ...response, storedAt: now, expiresAt: now + lease.ttlSeconds * 1000 })
+    this.#entries.set(key, { owner, leaseId: lease.leaseId, kind: lease.kind, ...response, storedAt: now, expiresAt: now + lease.ttlSeconds * 1000, ttlSeconds: lease.ttlSeconds, renewable: lease.renewable })
     this.#options.onEvent({ kind: 'lease-cached', leaseId: maskId(lease.leaseId) })
     if (lease.renewable) this.#scheduleRenewal(key, lease.ttlSeconds)
   }
@@ -89,6 +92,21 @@ export class LeaseCache {
   /** Everything a revoked token asked for, and the token itself if it was created through the proxy. */
   evictToken(token: string, reason: string): number {
     return this.#dropWhere((entry) => entry.owner === token || entry.leaseId === token, reason)
+  }
+
+  /** Every cached lease, for the encrypted client cache. */
+  snapshot(): [string, LeaseCacheEntry][] {
+    return [...this.#entries]
+  }
+
+  /** Takes back the leases of an earlier run that have not expired, and renews them from here on. */
+  restore(entries: [string, LeaseCacheEntry][]): void {
+    const now = this.#options.clock.now()
+    for (const [key, entry] of entries) {
+      if (entry.expiresAt <= now) continue
+      this.#entries.set(key, entry)
+      if (entry.renewable) this.#scheduleRenewal(key, entry.ttlSeconds)
+    }
   }
 
   clear(): number {

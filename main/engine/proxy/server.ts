@@ -4,7 +4,9 @@ import { createServer, request as httpRequest, Agent as HttpAgent, type Incoming
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { text } from 'node:stream/consumers'
+import { createHash } from 'node:crypto'
 import type { Registry } from 'prom-client'
+import type { ClientCache } from '../cache/client-cache.ts'
 import type { Clock } from '../clock.ts'
 import { createRegistry, proxyMetrics } from '../telemetry/metrics.ts'
 import { withDefaults } from '../options.ts'
@@ -12,8 +14,8 @@ import { KvChangeFeed, type ChangeFeedStatus } from '../vault/changes.ts'
 import { VaultClient } from '../vault/client.ts'
 import type { VaultConnectionSettings } from '../vault/connection.ts'
 import { kvSecretOf, MountResolver, type MountKind } from './mounts.ts'
-import { LeaseCache, leaseOf, type LeaseCacheEvent } from './lease-cache.ts'
-import { StaticSecretCache, type RefreshBehavior, type StaticCacheEvent } from './static-cache.ts'
+import { LeaseCache, leaseOf, type LeaseCacheEntry, type LeaseCacheEvent } from './lease-cache.ts'
+import { StaticSecretCache, type CachedResponse, type RefreshBehavior, type StaticCacheEvent, type TokenRecord } from './static-cache.ts'
 
 export interface ProxyOptions {
   upstream: VaultConnectionSettings
@@ -40,6 +42,11 @@ export interface ProxyOptions {
   autoAuth?: { token: () => Promise<string>; useAutoAuthToken: true | 'force' }
   /** Where the proxy's metrics are registered; a registry of its own when not given. */
   registry?: Registry
+  /**
+   * Keeps both caches across restarts in an encrypted client cache of their own (a file apart from the
+   * engine's), unlocked and saved with the engine's token. Written when the proxy stops.
+   */
+  persistence?: { cache: ClientCache; token: () => Promise<string> }
   onEvent?: (event: ProxyEvent) => void
 }
 
@@ -71,7 +78,7 @@ interface KvTarget {
 }
 
 export class VaultProxy {
-  readonly #options: Required<Omit<ProxyOptions, 'autoAuth'>> & Pick<ProxyOptions, 'autoAuth'>
+  readonly #options: Required<Omit<ProxyOptions, 'autoAuth' | 'persistence'>> & Pick<ProxyOptions, 'autoAuth' | 'persistence'>
   readonly #server: Server
   readonly #agent: HttpAgent | HttpsAgent
   readonly #client: VaultClient
@@ -85,7 +92,7 @@ export class VaultProxy {
 
   constructor(options: ProxyOptions) {
     this.#options = withDefaults<ProxyOptions>(
-      { host: '127.0.0.1', port: 0, maxBodyBytes: 32 << 20, staticSecretCache: true, leaseCache: true, capabilityRefreshIntervalMs: 5 * 60_000, refreshBehavior: 'optimistic', tokenCheckMs: 1_000, pollIntervalMs: 30_000, onEvent: () => {}, autoAuth: undefined, registry: createRegistry() },
+      { host: '127.0.0.1', port: 0, maxBodyBytes: 32 << 20, staticSecretCache: true, leaseCache: true, capabilityRefreshIntervalMs: 5 * 60_000, refreshBehavior: 'optimistic', tokenCheckMs: 1_000, pollIntervalMs: 30_000, onEvent: () => {}, autoAuth: undefined, registry: createRegistry(), persistence: undefined },
       options,
     )
     if (!LOOPBACK.has(this.#options.host)) {
@@ -116,12 +123,14 @@ export class VaultProxy {
     await new Promise<void>((resolve, reject) => this.#server.once('error', reject).listen(port, host, resolve))
     const { address, port: bound } = this.#server.address() as AddressInfo
     this.#address = `http://${address.includes(':') ? `[${address}]` : address}:${bound}`
+    await this.#restore()
     this.#cache?.start()
     await this.#feed?.start()
     return this.#address
   }
 
   async stop(): Promise<void> {
+    await this.#persist()
     this.#cache?.stop()
     this.#leases?.stop()
     this.#feed?.stop()
@@ -129,6 +138,33 @@ export class VaultProxy {
     await new Promise((resolve) => this.#server.close(resolve))
     this.#agent.destroy()
     this.#client.close()
+  }
+
+  /** Loads what the last run kept: cached answers (bodies as base64), token proofs and leases. */
+  async #restore(): Promise<void> {
+    const persistence = this.#options.persistence
+    if (!persistence) return
+    await persistence.cache.load(() => persistence.token())
+    const { cache } = persistence
+    const kept = (prefix: string) => cache.keys().filter((key) => key.startsWith(prefix)).map((key) => [key.slice(prefix.length), cache.get<Record<string, unknown>>(key)!] as const)
+    this.#cache?.restore({
+      entries: kept('static:').map(([key, entry]) => [key, { ...(entry as unknown as CachedResponse), body: Buffer.from(entry.body as string, 'base64') }]),
+      tokens: kept('token:').map(([, record]) => ({ ...(record as unknown as TokenRecord), readable: new Map(record.readable as [string, string][]) })),
+    })
+    this.#leases?.restore(kept('lease:').map(([key, entry]) => [key, { ...(entry as unknown as LeaseCacheEntry), body: Buffer.from(entry.body as string, 'base64') }]))
+  }
+
+  /** Writes both caches, sealed; tokens are keyed by their hash, their value only inside the sealed record. */
+  async #persist(): Promise<void> {
+    const persistence = this.#options.persistence
+    if (!persistence) return
+    const { cache } = persistence
+    for (const key of cache.keys()) cache.delete(key)
+    const snapshot = this.#cache?.snapshot()
+    for (const [key, entry] of snapshot?.entries ?? []) cache.set(`static:${key}`, { ...entry, body: entry.body.toString('base64') })
+    for (const record of snapshot?.tokens ?? []) cache.set(`token:${createHash('sha256').update(record.token).digest('hex')}`, { ...record, readable: [...record.readable] })
+    for (const [key, entry] of this.#leases?.snapshot() ?? []) cache.set(`lease:${key}`, { ...entry, body: entry.body.toString('base64') })
+    await cache.save(await persistence.token())
   }
 
   /** The proxy's metrics in Prometheus' text format. */

@@ -31,7 +31,7 @@ export type StaticCacheEvent =
   | { kind: 'capabilities-refreshed'; paths: number; removed: number }
   | { kind: 'capability-removed'; secret: string; reason: string }
 
-interface TokenRecord {
+export interface TokenRecord {
   token: string
   namespace: string
   /** Secret keys (namespace|api path without version) this token has proved it may read. */
@@ -114,6 +114,21 @@ export class StaticSecretCache {
     const matching = [...this.#bySecret.keys()].filter((secret) => secret.startsWith(secretKey(namespace, prefix)))
     for (const secret of matching) this.evict(namespace, secret.slice(namespace.length + 1), reason)
     return matching.length
+  }
+
+  /** Everything the cache holds, for the encrypted client cache: answers and what each token proved. */
+  snapshot(): { entries: [string, CachedResponse][]; tokens: TokenRecord[] } {
+    return { entries: [...this.#entries], tokens: [...this.#tokens.values()] }
+  }
+
+  /** Takes back a snapshot of an earlier run. Tokens are checked with Vault again before their next hit. */
+  restore(snapshot: { entries: [string, CachedResponse][]; tokens: TokenRecord[] }): void {
+    for (const [key, entry] of snapshot.entries) {
+      this.#entries.set(key, entry)
+      const secret = key.slice(0, key.lastIndexOf('|'))
+      this.#bySecret.set(secret, (this.#bySecret.get(secret) ?? new Set()).add(key))
+    }
+    for (const record of snapshot.tokens) this.#tokens.set(record.token, { ...record, checkedAt: 0 })
   }
 
   clear(): void {
