@@ -200,6 +200,40 @@ describe('the Vault proxy', () => {
     }
   })
 
+  it('passes a malformed request through, and Vault’s answer to it back, unchanged', async () => {
+    const send = (base: string) => fetch(`${base}/v1/secret/data/${unique('bad')}`, { method: 'POST', headers: { 'X-Vault-Token': lab.openbao.rootToken }, body: '{"data": ' })
+    const [direct, proxied] = [await send(lab.openbao.address), await send(address)]
+    expect(proxied.status).toBe(direct.status)
+    expect(proxied.status).toBe(400)
+    expect(await proxied.json()).toEqual(await direct.json())
+  })
+
+  it('keeps capabilities through a sealed Vault when optimistic, and drops them when pessimistic', async () => {
+    const runDir = mkdtempSync(join(tmpdir(), 'vault-tray-proxy-refresh-'))
+    const upstream = await startOpenBao(lab.binaries.bao, runDir, 30_000, new AbortController().signal)
+    const { address: vault, rootToken, unsealKey } = upstream.info
+    const proxies = { optimistic: new VaultProxy({ upstream: { address: vault, skipVerify: false }, clock, refreshBehavior: 'optimistic', tokenCheckMs: 60_000 }), pessimistic: new VaultProxy({ upstream: { address: vault, skipVerify: false }, clock, refreshBehavior: 'pessimistic', tokenCheckMs: 60_000 }) }
+    const addresses = { optimistic: await proxies.optimistic.start(), pessimistic: await proxies.pessimistic.start() }
+    const call = (method: string, path: string, body?: unknown) => fetch(`${vault}/v1/${path}`, { method, headers: { 'X-Vault-Token': rootToken }, body: body === undefined ? undefined : JSON.stringify(body) })
+    try {
+      await call('POST', 'secret/data/app', { data: { v: 1 } })
+      const cached = async (which: keyof typeof proxies) => (await fetch(`${addresses[which]}/v1/secret/data/app`, { headers: { 'X-Vault-Token': rootToken } })).headers.get('x-cache')
+      for (const which of ['optimistic', 'pessimistic'] as const) expect([await cached(which), await cached(which)]).toEqual(['MISS', 'HIT'])
+
+      await call('PUT', 'sys/seal')
+      await Promise.all([proxies.optimistic.refreshCapabilities(), proxies.pessimistic.refreshCapabilities()])
+      await call('PUT', 'sys/unseal', { key: unsealKey })
+
+      expect(await cached('optimistic')).toBe('HIT')
+      expect(await cached('pessimistic')).toBe('MISS')
+    } finally {
+      await proxies.optimistic.stop()
+      await proxies.pessimistic.stop()
+      await upstream.server.stop()
+      rmSync(runDir, { recursive: true, force: true })
+    }
+  })
+
   it('passes a sealed Vault’s 503 through as Vault wrote it', async () => {
     const runDir = mkdtempSync(join(tmpdir(), 'vault-tray-proxy-sealed-'))
     const sealed = await startOpenBao(lab.binaries.bao, runDir, 30_000, new AbortController().signal)
@@ -226,7 +260,9 @@ describe('the Vault proxy', () => {
     await get(`secret/data/${secret}`, token)
     await write(`secret/data/${secret}`, { v: 2 })
 
-    const metrics = await proxy.metrics()
+    const scraped = await fetch(`${address}/proxy/v1/metrics`)
+    expect(scraped.headers.get('content-type')).toMatch(/^text\/plain/)
+    const metrics = await scraped.text()
     const value = (line: RegExp) => Number(metrics.match(line)?.[1] ?? NaN)
     expect(value(/^vault_tray_proxy_requests_total\{method="GET",status="2xx",cache="HIT"\} (\d+)$/m)).toBeGreaterThanOrEqual(1)
     expect(value(/^vault_tray_proxy_requests_total\{method="GET",status="2xx",cache="MISS"\} (\d+)$/m)).toBeGreaterThanOrEqual(1)

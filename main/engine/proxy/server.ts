@@ -66,6 +66,7 @@ const LEASE_METHODS = new Set(['GET', 'PUT', 'POST'])
 const REVOCATIONS_WITH_BODY = new Set(['sys/leases/revoke', 'auth/token/revoke'])
 // Vault Proxy's and Vault Agent's paths for it
 const CACHE_CLEAR_PATHS = new Set(['/proxy/v1/cache-clear', '/agent/v1/cache-clear'])
+const METRICS_PATHS = new Set(['/proxy/v1/metrics', '/agent/v1/metrics'])
 
 export class NonLoopbackError extends Error {}
 
@@ -167,6 +168,11 @@ export class VaultProxy {
     await cache.save(await persistence.token())
   }
 
+  /** Re-checks every cached token's capabilities now, as the refresh interval does. */
+  refreshCapabilities(): Promise<void> {
+    return this.#cache?.refreshCapabilities() ?? Promise.resolve()
+  }
+
   /** The proxy's metrics in Prometheus' text format. */
   metrics(): Promise<string> {
     return this.#options.registry.metrics()
@@ -196,6 +202,10 @@ export class VaultProxy {
     const method = request.method ?? 'GET'
     const apiPath = url.pathname.startsWith('/v1/') ? url.pathname.slice(4) : ''
     if (method === 'POST' && CACHE_CLEAR_PATHS.has(url.pathname)) return this.#clear(request, response)
+    if (method === 'GET' && METRICS_PATHS.has(url.pathname)) {
+      response.writeHead(200, { 'content-type': this.#options.registry.contentType })
+      return void response.end(await this.metrics())
+    }
     const own = header(request, 'x-vault-token') ?? header(request, 'authorization')?.replace(/^Bearer\s+/i, '')
     const auto = this.#options.autoAuth
     const token = auto && (!own || auto.useAutoAuthToken === 'force') ? await this.#lendToken(request, auto.token) : own
