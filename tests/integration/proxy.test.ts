@@ -259,6 +259,7 @@ describe('the Vault proxy', () => {
     await get(`secret/data/${secret}`, token)
     await get(`secret/data/${secret}`, token)
     await write(`secret/data/${secret}`, { v: 2 })
+    await proxy.refreshCapabilities()
 
     const scraped = await fetch(`${address}/proxy/v1/metrics`)
     expect(scraped.headers.get('content-type')).toMatch(/^text\/plain/)
