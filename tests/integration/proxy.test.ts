@@ -2,12 +2,13 @@
 // freshness, capabilities, and what it says when something is wrong.
 import { execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { NonLoopbackError, VaultProxy, type ProxyEvent } from '../../main/engine/proxy/server.ts'
+import { localCertificate } from '../../main/engine/proxy/tls.ts'
 import { freePort } from '../lab/process.ts'
 import { startOpenBao } from '../lab/servers/openbao.ts'
 import { bao, canLogIn, clock, databaseRole, lab, postgresRoleCount, tokenWithPolicy, unique } from './helpers.ts'
@@ -110,6 +111,34 @@ describe('the Vault proxy', () => {
     await get(`secret/data/${secret}`, revokedThroughProxy)
     await fetch(`${address}/v1/auth/token/revoke-self`, { method: 'POST', headers: { 'X-Vault-Token': revokedThroughProxy } })
     expect(await get(`secret/data/${secret}`, revokedThroughProxy)).toMatchObject({ status: 403, cache: 'MISS' })
+  })
+
+  it('serves the bao CLI over TLS with a certificate made on this machine, and over a Unix socket only its user may open', async () => {
+    const runDir = mkdtempSync(join(tmpdir(), 'vault-tray-proxy-tls-'))
+    const certificate = await localCertificate(join(runDir, 'tls'))
+    expect(statSync(join(runDir, 'tls', 'proxy-key.pem')).mode & 0o777).toBe(0o600)
+    expect((await localCertificate(join(runDir, 'tls'))).cert).toBe(certificate.cert) // kept for the next run
+    const secure = new VaultProxy({ upstream: { address: lab.openbao.address, skipVerify: false }, clock, tls: certificate })
+    const socketPath = join(runDir, 'proxy.sock')
+    const local = new VaultProxy({ upstream: { address: lab.openbao.address, skipVerify: false }, clock, socketPath })
+    const [secureAddress, socketAddress] = [await secure.start(), await local.start()]
+    try {
+      const secret = unique('tls')
+      await write(`secret/data/${secret}`, { via: 'tls' })
+      const cli = (env: Record<string, string>) => run(lab.binaries.bao, ['kv', 'get', '-format=json', '-mount=secret', secret], { env: { PATH: process.env.PATH!, HOME: runDir, BAO_TOKEN: lab.openbao.rootToken, ...env } })
+
+      expect(secureAddress).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
+      expect(JSON.parse((await cli({ BAO_ADDR: secureAddress, BAO_CACERT: certificate.certFile })).stdout).data.data).toEqual({ via: 'tls' })
+      await expect(cli({ BAO_ADDR: secureAddress })).rejects.toMatchObject({ stderr: expect.stringMatching(/certificate/) })
+
+      expect(socketAddress).toBe(`unix://${socketPath}`)
+      expect(statSync(socketPath).mode & 0o777).toBe(0o600)
+      expect(JSON.parse((await cli({ BAO_ADDR: socketAddress })).stdout).data.data).toEqual({ via: 'tls' })
+    } finally {
+      await secure.stop()
+      await local.stop()
+      rmSync(runDir, { recursive: true, force: true })
+    }
   })
 
   it('answers 502 with the reason when the upstream Vault is down, without hanging', async () => {

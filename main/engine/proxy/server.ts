@@ -1,7 +1,8 @@
 // The local Vault proxy: a loopback listener that forwards every request to the upstream Vault unchanged
 // and answers KV reads from the static secret cache when the requesting token has earned it.
 import { createServer, request as httpRequest, Agent as HttpAgent, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import { chmodSync } from 'node:fs'
+import { Agent as HttpsAgent, createServer as createHttpsServer, request as httpsRequest } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { text } from 'node:stream/consumers'
 import { createHash } from 'node:crypto'
@@ -23,6 +24,10 @@ export interface ProxyOptions {
   host?: string
   /** 0 picks a free port. */
   port?: number
+  /** Listen on this Unix socket (mode 0600) instead of a TCP port. */
+  socketPath?: string
+  /** Serve HTTPS with this certificate (see tls.ts for one made on this machine). */
+  tls?: { cert: string; key: string }
   clock: Clock
   /** Larger request bodies are refused with 413 (Vault's own default max_request_size is 32 MiB). */
   maxBodyBytes?: number
@@ -79,7 +84,7 @@ interface KvTarget {
 }
 
 export class VaultProxy {
-  readonly #options: Required<Omit<ProxyOptions, 'autoAuth' | 'persistence'>> & Pick<ProxyOptions, 'autoAuth' | 'persistence'>
+  readonly #options: Required<Omit<ProxyOptions, 'autoAuth' | 'persistence' | 'socketPath' | 'tls'>> & Pick<ProxyOptions, 'autoAuth' | 'persistence' | 'socketPath' | 'tls'>
   readonly #server: Server
   readonly #agent: HttpAgent | HttpsAgent
   readonly #client: VaultClient
@@ -93,7 +98,7 @@ export class VaultProxy {
 
   constructor(options: ProxyOptions) {
     this.#options = withDefaults<ProxyOptions>(
-      { host: '127.0.0.1', port: 0, maxBodyBytes: 32 << 20, staticSecretCache: true, leaseCache: true, capabilityRefreshIntervalMs: 5 * 60_000, refreshBehavior: 'optimistic', tokenCheckMs: 1_000, pollIntervalMs: 30_000, onEvent: () => {}, autoAuth: undefined, registry: createRegistry(), persistence: undefined },
+      { host: '127.0.0.1', port: 0, maxBodyBytes: 32 << 20, staticSecretCache: true, leaseCache: true, capabilityRefreshIntervalMs: 5 * 60_000, refreshBehavior: 'optimistic', tokenCheckMs: 1_000, pollIntervalMs: 30_000, onEvent: () => {}, autoAuth: undefined, registry: createRegistry(), persistence: undefined, socketPath: undefined, tls: undefined },
       options,
     )
     if (!LOOPBACK.has(this.#options.host)) {
@@ -115,15 +120,23 @@ export class VaultProxy {
       this.#feed = new KvChangeFeed(this.#client, this.#options.autoAuth?.token ?? (async () => ''), { clock, pollIntervalMs: this.#options.pollIntervalMs, onStatus: (status) => emit({ kind: 'freshness', status }) })
     }
     this.#leases = this.#options.leaseCache ? new LeaseCache(this.#client, { clock, onEvent: emit }) : undefined
-    this.#server = createServer({ keepAlive: true }, (request, response) => void this.#handle(request, response))
+    const handler = (request: IncomingMessage, response: ServerResponse) => void this.#handle(request, response)
+    const { tls } = this.#options
+    this.#server = tls ? createHttpsServer({ keepAlive: true, cert: tls.cert, key: tls.key }, handler) : createServer({ keepAlive: true }, handler)
   }
 
   /** Starts listening; resolves to the address to put in VAULT_ADDR. */
   async start(): Promise<string> {
-    const { host, port } = this.#options
-    await new Promise<void>((resolve, reject) => this.#server.once('error', reject).listen(port, host, resolve))
-    const { address, port: bound } = this.#server.address() as AddressInfo
-    this.#address = `http://${address.includes(':') ? `[${address}]` : address}:${bound}`
+    const { host, port, socketPath, tls } = this.#options
+    if (socketPath) {
+      await new Promise<void>((resolve, reject) => this.#server.once('error', reject).listen(socketPath, resolve))
+      chmodSync(socketPath, 0o600) // only this user's tools
+      this.#address = `unix://${socketPath}`
+    } else {
+      await new Promise<void>((resolve, reject) => this.#server.once('error', reject).listen(port, host, resolve))
+      const { address, port: bound } = this.#server.address() as AddressInfo
+      this.#address = `${tls ? 'https' : 'http'}://${address.includes(':') ? `[${address}]` : address}:${bound}`
+    }
     await this.#restore()
     this.#cache?.start()
     await this.#feed?.start()
