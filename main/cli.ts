@@ -1,4 +1,6 @@
 // Headless entry point. `daemon` runs the engine and reports the health of the configured Vault and kube-context.
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 import { text } from 'node:stream/consumers'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -9,11 +11,12 @@ import { vaultSettingsFromEnv } from './engine/vault/connection.ts'
 import { cliConfigPath, configureTokenHelper, runTokenHelper } from './engine/vault/token-helper.ts'
 import { systemClock } from './engine/clock.ts'
 import { VaultProxy } from './engine/proxy/server.ts'
+import { localCertificate } from './engine/proxy/tls.ts'
 
 const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS]
        vault-tray token-helper get|store|erase
        vault-tray token-helper enable|disable [--cli vault|bao]
-       vault-tray proxy [--port PORT]
+       vault-tray proxy [--port PORT | --socket PATH] [--tls]
 
   daemon        run the engine against VAULT_ADDR and the current kube-context, reporting their health
     --once      check once, print, and exit (0 when both are healthy, 1 otherwise)
@@ -22,7 +25,9 @@ const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS]
   token-helper  the vault/bao CLI token helper: keeps the CLI's token in the OS keychain, not in ~/.vault-token
     enable      write the token_helper line into ~/.vault (or ~/.bao with --cli bao); disable takes it out
   proxy         a caching Vault proxy on 127.0.0.1 in front of VAULT_ADDR (static KV secret cache per token)
-    --port      the port to listen on (default 8100)`
+    --port      the port to listen on (default 8100)
+    --socket    listen on this Unix socket instead (mode 0600)
+    --tls       serve HTTPS with a certificate made on this machine (printed as VAULT_CACERT)`
 
 export function describeHealth(report: HealthReport): string[] {
   const { vault, kube } = report
@@ -96,17 +101,22 @@ async function tokenHelper(args: string[]): Promise<number> {
 }
 
 async function proxy(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { port: { type: 'string', default: '8100' } } })
+  const { values } = parseArgs({ args, options: { port: { type: 'string', default: '8100' }, tls: { type: 'boolean', default: false }, socket: { type: 'string' } } })
   const port = Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a port number, not "${values.port}"`)
   const upstream = vaultSettingsFromEnv()
-  const server = new VaultProxy({ upstream, port, clock: systemClock, onEvent: (event) => event.kind === 'freshness' && console.log(`freshness: ${event.status.mode === 'events' ? 'Vault events' : event.status.reason}`) })
+  const certificate = values.tls ? await localCertificate(join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'vault-tray', 'proxy-tls')) : undefined
+  const server = new VaultProxy({
+    upstream,
+    port,
+    socketPath: values.socket,
+    tls: certificate,
+    clock: systemClock,
+    onEvent: (event) => event.kind === 'freshness' && console.log(`freshness: ${event.status.mode === 'events' ? 'Vault events' : event.status.reason}`),
+  })
   const address = await server.start()
-  console.log(`Vault proxy for ${upstream.address} on ${address}
-
-export VAULT_ADDR=${address}
-
-Ctrl-C stops it.`)
+  const exports = `export VAULT_ADDR=${address}${certificate ? ` VAULT_CACERT=${certificate.certFile}` : ''}`
+  console.log(`Vault proxy for ${upstream.address} on ${address}\n\n${exports}\n\nCtrl-C stops it.`)
   await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve))
   await server.stop()
   return 0
