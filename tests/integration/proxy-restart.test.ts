@@ -1,8 +1,8 @@
 // The proxy comes back warm after a restart: its caches are kept in the encrypted client cache.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it, vi } from 'vitest'
 import { ClientCache } from '../../main/engine/cache/client-cache.ts'
 import { SystemKeychain } from '../../main/engine/cache/keychain.ts'
 import { VaultProxy } from '../../main/engine/proxy/server.ts'
@@ -31,7 +31,7 @@ it('serves cached secrets and leases again after a restart, with no new database
   const start = async () => {
     const client = vaultClient()
     const cache = new ClientCache({ file, keychain: new SystemKeychain(keychainService), transit: new Transit(client, transitMount, 'vault-tray-client-cache'), logger: createLogger({ level: 'silent' }) })
-    const proxy = new VaultProxy({ upstream: { address: lab.openbao.address, skipVerify: false }, clock, persistence: { cache, token: async () => lab.openbao.rootToken } })
+    const proxy = new VaultProxy({ upstream: { address: lab.openbao.address, skipVerify: false }, clock, persistence: { cache, token: async () => lab.openbao.rootToken, saveIntervalMs: 200 } })
     return { proxy, address: await proxy.start() }
   }
   const read = async (address: string, path: string) => {
@@ -43,6 +43,8 @@ it('serves cached secrets and leases again after a restart, with no new database
   expect((await read(first.address, `secret/data/${secret}`)).cache).toBe('MISS')
   const issued = await read(first.address, creds)
   expect(issued.cache).toBe('MISS')
+  // saved while running, not only at stop: a crash loses at most one interval
+  await vi.waitFor(() => expect(existsSync(file)).toBe(true), { timeout: 3_000, interval: 50 })
   await first.proxy.stop()
   const users = await postgresRoleCount()
   const onDisk = readFileSync(file, 'utf8')

@@ -49,15 +49,16 @@ export interface ProxyOptions {
   registry?: Registry
   /**
    * Keeps both caches across restarts in an encrypted client cache of their own (a file apart from the
-   * engine's), unlocked and saved with the engine's token. Written when the proxy stops.
+   * engine's), unlocked and saved with the engine's token: every `saveIntervalMs` (default 60 s) and at stop.
    */
-  persistence?: { cache: ClientCache; token: () => Promise<string> }
+  persistence?: { cache: ClientCache; token: () => Promise<string>; saveIntervalMs?: number }
   onEvent?: (event: ProxyEvent) => void
 }
 
 export type ProxyEvent =
   | { kind: 'request'; method: string; path: string; status: number; cache?: 'HIT' | 'MISS'; ms: number }
   | { kind: 'upstream-error'; path: string; message: string }
+  | { kind: 'save-failed'; message: string }
   | { kind: 'freshness'; status: ChangeFeedStatus }
   | StaticCacheEvent
   | LeaseCacheEvent
@@ -93,6 +94,7 @@ export class VaultProxy {
   readonly #leases: LeaseCache | undefined
   readonly #feed: KvChangeFeed | undefined
   readonly #watching = new Set<string>()
+  #cancelSave: (() => void) | undefined
   readonly #metrics: ReturnType<typeof proxyMetrics>
   #address = ''
 
@@ -138,12 +140,15 @@ export class VaultProxy {
       this.#address = `${tls ? 'https' : 'http'}://${address.includes(':') ? `[${address}]` : address}:${bound}`
     }
     await this.#restore()
+    this.#scheduleSave()
     this.#cache?.start()
     await this.#feed?.start()
     return this.#address
   }
 
   async stop(): Promise<void> {
+    this.#cancelSave?.()
+    this.#cancelSave = undefined
     await this.#persist()
     this.#cache?.stop()
     this.#leases?.stop()
@@ -166,6 +171,16 @@ export class VaultProxy {
       tokens: kept('token:').map(([, record]) => ({ ...(record as unknown as TokenRecord), readable: new Map(record.readable as [string, string][]) })),
     })
     this.#leases?.restore(kept('lease:').map(([key, entry]) => [key, { ...(entry as unknown as LeaseCacheEntry), body: Buffer.from(entry.body as string, 'base64') }]))
+  }
+
+  #scheduleSave(): void {
+    const persistence = this.#options.persistence
+    if (!persistence) return
+    this.#cancelSave = this.#options.clock.schedule(() => {
+      this.#persist()
+        .catch((error: Error) => this.#emit({ kind: 'save-failed', message: `saving the proxy cache failed: ${error.message}` }))
+        .finally(() => this.#cancelSave && this.#scheduleSave())
+    }, persistence.saveIntervalMs ?? 60_000)
   }
 
   /** Writes both caches, sealed; tokens are keyed by their hash, their value only inside the sealed record. */
