@@ -223,7 +223,6 @@ export class VaultProxy {
     else if (event.kind === 'upstream-error') m.upstreamErrors.inc()
   }
 
-
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const started = performance.now()
     const url = new URL(request.url ?? '/', 'http://proxy')
