@@ -1,8 +1,8 @@
 // The local Vault proxy: a loopback listener that forwards every request to the upstream Vault unchanged
 // and answers KV reads from the static secret cache when the requesting token has earned it.
-import { createServer, request as httpRequest, Agent as HttpAgent, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, request as httpRequest, type Agent as HttpAgent, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { chmodSync } from 'node:fs'
-import { Agent as HttpsAgent, createServer as createHttpsServer, request as httpsRequest } from 'node:https'
+import { createServer as createHttpsServer, request as httpsRequest, type Agent as HttpsAgent } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { text } from 'node:stream/consumers'
 import { createHash } from 'node:crypto'
@@ -12,7 +12,7 @@ import type { Clock } from '../clock.ts'
 import { createRegistry, proxyMetrics } from '../telemetry/metrics.ts'
 import { withDefaults } from '../options.ts'
 import { KvChangeFeed, type ChangeFeedStatus } from '../vault/changes.ts'
-import { VaultClient } from '../vault/client.ts'
+import { VaultClient, vaultAgent } from '../vault/client.ts'
 import type { VaultConnectionSettings } from '../vault/connection.ts'
 import { kvSecretOf, MountResolver, type MountKind } from './mounts.ts'
 import { LeaseCache, leaseOf, type LeaseCacheEntry, type LeaseCacheEvent } from './lease-cache.ts'
@@ -107,10 +107,7 @@ export class VaultProxy {
       throw new NonLoopbackError(`The proxy listens on loopback only (127.0.0.1, ::1 or localhost), so nothing outside this machine can reach it; "${this.#options.host}" is not one of them.`)
     }
     const { upstream, clock } = this.#options
-    const pool = { keepAlive: true, maxSockets: 64, maxFreeSockets: 16 }
-    this.#agent = upstream.address.startsWith('https:')
-      ? new HttpsAgent({ ...pool, ca: upstream.caCert, rejectUnauthorized: !upstream.skipVerify, servername: upstream.tlsServerName })
-      : new HttpAgent(pool)
+    this.#agent = vaultAgent(upstream, { maxSockets: 64, maxFreeSockets: 16 })
     this.#client = new VaultClient(upstream, { maxRetries: 0 })
     this.#mounts = new MountResolver(this.#client)
     this.#metrics = proxyMetrics(this.#options.registry)
@@ -215,7 +212,7 @@ export class VaultProxy {
   #count(event: ProxyEvent): void {
     const m = this.#metrics
     if (event.kind === 'request') m.requests.inc({ method: event.method, status: `${Math.floor(event.status / 100)}xx`, cache: event.cache ?? 'none' })
-    else if (event.kind === 'evicted') m.evictions.inc({ reason: event.reason.startsWith('changed') ? 'changed-in-vault' : event.reason.includes('through the proxy') ? 'write-through-proxy' : 'cleared' })
+    else if (event.kind === 'evicted') m.evictions.inc({ reason: event.cause })
     else if (event.kind === 'capabilities-refreshed') {
       m.capabilityRefreshes.inc()
       m.capabilitiesRemoved.inc(event.removed)
@@ -296,7 +293,7 @@ export class VaultProxy {
 
   /** A change through the proxy evicts at once: a KV write its secret, a revocation its leases or token. */
   #afterChange(method: string, apiPath: string, token: string | undefined, namespace: string, target: KvTarget | undefined, body: Buffer | undefined): void {
-    if (target && WRITES.has(method)) this.#cache!.evict(namespace, target.cachedPath, `${method} through the proxy`)
+    if (target && WRITES.has(method)) this.#cache!.evict(namespace, target.cachedPath, 'write-through-proxy')
     const sent = parseJson<{ lease_id?: string; token?: string }>(body) ?? {}
     if (apiPath === 'auth/token/revoke-self' && token) {
       this.#cache?.forgetToken(token)
@@ -334,7 +331,7 @@ export class VaultProxy {
       this.#cache?.clear()
     } else if (body.type === 'token' && body.value) cleared = (this.#cache?.forgetToken(body.value) ? 1 : 0) + (this.#leases?.evictToken(body.value, 'cleared by request') ?? 0)
     else if (body.type === 'lease' && body.value) cleared = this.#leases?.evictLease(body.value, 'cleared by request') ?? 0
-    else if (body.type === 'request_path' && body.value) cleared = this.#cache?.evictPrefix(namespace, body.value.replace(/^\/?(v1\/)?/, ''), 'cleared by request') ?? 0
+    else if (body.type === 'request_path' && body.value) cleared = this.#cache?.evictPrefix(namespace, body.value.replace(/^\/?(v1\/)?/, ''), 'cleared') ?? 0
     else return void this.#reply(response, 400, 'cache-clear: "type" must be all, token, lease or request_path, with a "value" for all but the first')
     response.writeHead(200, { 'content-type': 'application/json' })
     response.end(JSON.stringify({ cleared }))
@@ -362,7 +359,7 @@ export class VaultProxy {
     const key = kv.cachedPath
     if (this.#watching.has(key)) return
     this.#watching.add(key)
-    this.#feed.watch(kv.mount.path, kv.secret, () => this.#cache!.evict(namespace, kv.cachedPath, 'changed in Vault'), async () => token)
+    this.#feed.watch(kv.mount.path, kv.secret, () => this.#cache!.evict(namespace, kv.cachedPath, 'changed-in-vault'), async () => token)
   }
 
   /**

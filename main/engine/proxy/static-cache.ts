@@ -26,8 +26,11 @@ export interface StaticCacheOptions {
   onEvent?: (event: StaticCacheEvent) => void
 }
 
+/** Why an entry left the cache: a closed vocabulary, for metrics and the UI. */
+export type EvictionCause = 'write-through-proxy' | 'changed-in-vault' | 'cleared'
+
 export type StaticCacheEvent =
-  | { kind: 'evicted'; secret: string; reason: string }
+  | { kind: 'evicted'; secret: string; cause: EvictionCause }
   | { kind: 'capabilities-refreshed'; paths: number; removed: number }
   | { kind: 'capability-removed'; secret: string; reason: string }
 
@@ -90,13 +93,13 @@ export class StaticSecretCache {
   }
 
   /** Drops every cached version of a secret (written, deleted or changed elsewhere). */
-  evict(namespace: string, apiPath: string, reason: string): void {
+  evict(namespace: string, apiPath: string, cause: EvictionCause): void {
     const secret = secretKey(namespace, apiPath)
     const versions = this.#bySecret.get(secret)
     if (!versions) return
     versions.forEach((key) => this.#entries.delete(key))
     this.#bySecret.delete(secret)
-    this.#options.onEvent({ kind: 'evicted', secret: apiPath, reason })
+    this.#options.onEvent({ kind: 'evicted', secret: apiPath, cause })
   }
 
   /** Vault answered 403 for this token and secret: it may no longer read it from the cache. */
@@ -110,9 +113,9 @@ export class StaticSecretCache {
   }
 
   /** Evicts every secret whose API path starts with the prefix; returns how many. */
-  evictPrefix(namespace: string, prefix: string, reason: string): number {
+  evictPrefix(namespace: string, prefix: string, cause: EvictionCause): number {
     const matching = [...this.#bySecret.keys()].filter((secret) => secret.startsWith(secretKey(namespace, prefix)))
-    for (const secret of matching) this.evict(namespace, secret.slice(namespace.length + 1), reason)
+    for (const secret of matching) this.evict(namespace, secret.slice(namespace.length + 1), cause)
     return matching.length
   }
 

@@ -53,6 +53,13 @@ export class VaultError extends Error {
   }
 }
 
+/** A keep-alive connection pool to this Vault, trusting what the settings say to trust. */
+export function vaultAgent(settings: VaultConnectionSettings, pool: { maxSockets: number; maxFreeSockets: number }): HttpAgent | HttpsAgent {
+  const options = { keepAlive: true, ...pool }
+  if (!settings.address.startsWith('https:')) return new HttpAgent(options)
+  return new HttpsAgent({ ...options, ca: settings.caCert, rejectUnauthorized: !settings.skipVerify, servername: settings.tlsServerName })
+}
+
 const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN'])
 
 /**
@@ -77,11 +84,9 @@ export class VaultClient {
     this.#settings = settings
     this.address = settings.address
     this.#options = withDefaults({ timeoutMs: 30_000, maxRetries: 2, headers: {}, backoffMs: 250 }, options)
-    const tls = { ca: settings.caCert, rejectUnauthorized: !settings.skipVerify, servername: settings.tlsServerName }
     // A bounded pool: a burst of requests (1,000 lease lookups at start-up) queues instead of opening a
     // socket each, which would also push file descriptors past 1024, where libdbus (the keychain) hangs in select().
-    const pool = { keepAlive: true, maxSockets: 32, maxFreeSockets: 8 }
-    this.#agent = settings.address.startsWith('https:') ? new HttpsAgent({ ...pool, ...tls }) : new HttpAgent(pool)
+    this.#agent = vaultAgent(settings, { maxSockets: 32, maxFreeSockets: 8 })
   }
 
   /** What a WebSocket to this Vault needs: the same TLS trust and headers as every request. */
