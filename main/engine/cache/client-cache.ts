@@ -137,6 +137,11 @@ export class ClientCache {
     return [...this.#entries.keys()]
   }
 
+  /** The entries whose key starts with `prefix`, as [key without the prefix, value]; recency is left as it is. */
+  withPrefix<T>(prefix: string): [string, T][] {
+    return [...this.#entries].filter(([key]) => key.startsWith(prefix)).map(([key, value]) => [key.slice(prefix.length), value as T])
+  }
+
   /** What identifies the running session (its token), kept sealed by the keychain secret alone. */
   setSession(session: unknown): void {
     this.#session = session

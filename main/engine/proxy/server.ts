@@ -162,7 +162,7 @@ export class VaultProxy {
     if (!persistence) return
     await persistence.cache.load(() => persistence.token())
     const { cache } = persistence
-    const kept = (prefix: string) => cache.keys().filter((key) => key.startsWith(prefix)).map((key) => [key.slice(prefix.length), cache.get<Record<string, unknown>>(key)!] as const)
+    const kept = (prefix: string) => cache.withPrefix<Record<string, unknown>>(prefix)
     this.#cache?.restore({
       entries: kept('static:').map(([key, entry]) => [key, { ...(entry as unknown as CachedResponse), body: Buffer.from(entry.body as string, 'base64') }]),
       tokens: kept('token:').map(([, record]) => ({ ...(record as unknown as TokenRecord), readable: new Map(record.readable as [string, string][]) })),

@@ -67,9 +67,9 @@ export class VaultSession {
       if (isToken(session) && (await this.tokens.resume(session))) return session.clientToken
       return (await this.tokens.token()).clientToken
     })
-    const kept = cache.keys().filter((key) => key.startsWith(LEASE_PREFIX))
-    const records = kept.map((key) => cache.get<LeaseRecord>(key)!)
-    kept.forEach((key) => cache.delete(key)) // the live ones come back through the 'resumed' events
+    const kept = cache.withPrefix<LeaseRecord>(LEASE_PREFIX)
+    const records = kept.map(([, record]) => record)
+    kept.forEach(([key]) => cache.delete(LEASE_PREFIX + key)) // the live ones come back through the 'resumed' events
     const { resumed } = records.length > 0 ? await this.leases.restore(records) : { resumed: 0 }
     await this.tokens.token()
     this.#scheduleSave()
