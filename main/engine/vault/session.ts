@@ -92,11 +92,14 @@ export class VaultSession {
     }, this.#options.saveDelayMs ?? 1_000)
   }
 
-  /** Saves run one after another, so an older state never overwrites a newer one. */
+  /**
+   * Saves run one after another, so an older state never overwrites a newer one. Without a live token
+   * (signed out) there is nothing to save with, and saving must not log in again.
+   */
   #save(): Promise<void> {
     this.#saving = this.#saving.then(async () => {
-      const token = await this.tokens.token()
-      await this.#options.cache.save(token.clientToken)
+      const token = this.tokens.current()
+      if (token) await this.#options.cache.save(token.clientToken)
     })
     return this.#saving
   }

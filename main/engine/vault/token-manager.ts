@@ -46,6 +46,11 @@ export class TokenManager {
     return this.#pending
   }
 
+  /** The token held now, if any; never logs in. */
+  current(): VaultToken | undefined {
+    return this.#token
+  }
+
   /** Takes over a token kept from an earlier run, if Vault still honours it; returns false if not. */
   async resume(token: VaultToken): Promise<boolean> {
     try {
