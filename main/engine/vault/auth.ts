@@ -7,7 +7,8 @@ export type AuthConfig =
   /** `jwt` is asked for at each login: a fresh ServiceAccount token from TokenRequest, as VSO does. */
   | { method: 'kubernetes'; mount?: string; role: string; jwt: () => Promise<string> }
   | { method: 'jwt'; mount?: string; role: string; jwt: () => Promise<string> }
-  | { method: 'approle'; mount?: string; roleId: string; secretId?: string }
+  /** `secretId` may be read at each login (a Kubernetes Secret that can rotate). */
+  | { method: 'approle'; mount?: string; roleId: string; secretId?: string | (() => Promise<string>) }
   | { method: 'userpass'; mount?: string; username: string; password: string }
 
 export type AuthMethod = AuthConfig['method']
@@ -53,7 +54,10 @@ export async function login(client: VaultClient, auth: AuthConfig, clock: Clock)
       break
     case 'approle':
       path = `auth/${mount}/login`
-      body = auth.secretId === undefined ? { role_id: auth.roleId } : { role_id: auth.roleId, secret_id: auth.secretId }
+      {
+        const secretId = typeof auth.secretId === 'function' ? await auth.secretId() : auth.secretId
+        body = secretId === undefined ? { role_id: auth.roleId } : { role_id: auth.roleId, secret_id: secretId }
+      }
       break
     case 'userpass':
       path = `auth/${mount}/login/${encodeURIComponent(auth.username)}`

@@ -124,7 +124,8 @@ export class VaultClient {
     const body = request.body === undefined ? undefined : JSON.stringify(request.body)
     const headers: Record<string, string> = { ...this.#options.headers, ...request.headers, 'X-Vault-Request': 'true' }
     if (request.token) headers['X-Vault-Token'] = request.token
-    if (this.#settings.namespace) headers['X-Vault-Namespace'] = this.#settings.namespace
+    // a request may name its own namespace (a VaultStaticSecret's spec.namespace), else the connection's applies
+    if (this.#settings.namespace && !headers['X-Vault-Namespace']) headers['X-Vault-Namespace'] = this.#settings.namespace
     if (body !== undefined) headers['Content-Type'] = 'application/json'
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest
 

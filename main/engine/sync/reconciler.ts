@@ -1,0 +1,206 @@
+// What the three secret reconcilers share, in the order VSO's reconcilers run it: resolve the Vault client →
+// build the data → drift check → write → rollout restart → status and events. Each kind's reconciler
+// (static-secret.ts, dynamic-secret.ts, pki-secret.ts) decides only what to read from Vault and when.
+import type { Clock } from '../clock.ts'
+import type { KubeApi } from '../kube/api.ts'
+import type { Logger } from '../telemetry/log.ts'
+import { VaultError } from '../vault/client.ts'
+import type { Condition, SecretResource, SecretTransformation, VaultAuth, VaultConnection } from './api.ts'
+import { readDestination, writeDestination, pruneOrphans, DestinationError, type KubeSecret } from './destination.ts'
+import { diagnose, type Diagnosis } from './diagnose.ts'
+import { decodeSecretData, macEquals, secretMac, type SecretData } from './hmac.ts'
+import type { SyncMetrics } from './metrics.ts'
+import { FieldError, namespaceAllowed, parseRef, refKey } from './refs.ts'
+import type { RolloutRestarter } from './rollout.ts'
+import { healthConditions, mergeConditions, type ConditionUpdate, type EventReason, type StatusWriter } from './status.ts'
+import { buildSecretData, TransformationError, type ResolvedTransformationRef, type TransformationInput } from './transformation.ts'
+import type { VaultAccess, VaultClientFactory } from './vault-clients.ts'
+
+/** The informer caches the reconcilers read references from, without a request each. */
+export interface ResourceLookup {
+  connection(namespace: string, name: string): VaultConnection | undefined
+  auth(namespace: string, name: string): VaultAuth | undefined
+  transformation(namespace: string, name: string): SecretTransformation | undefined
+  /** Secrets in the namespace that carry this owner's UID label. */
+  ownedSecrets(namespace: string, ownerUid: string): KubeSecret[]
+}
+
+export interface SyncServices {
+  kube: KubeApi
+  clock: Clock
+  status: StatusWriter
+  vault: VaultClientFactory
+  rollout: RolloutRestarter
+  lookup: ResourceLookup
+  hmacKey: () => Promise<Buffer>
+  operatorNamespace: string
+  /** `--global-transformation-options=exclude-raw`. */
+  excludeRaw: boolean
+  metrics: SyncMetrics
+  log: Logger
+  /** The MAC of what this engine last wrote to each destination, to tell our own writes from hand edits. */
+  written: Map<string, string>
+}
+
+/** What the engine asks of one reconcile, beyond the resource itself. */
+export interface SyncControl {
+  /** *sync now*: fetch from Vault even if nothing is due (VSO's ForceSync). */
+  force: boolean
+  /** *sync once*: the destination, once written, is never rewritten. */
+  once: boolean
+}
+
+/** What one reconcile did, for the UI, the bus and the metrics. */
+export interface SyncOutcome {
+  ok: boolean
+  /** The destination was written (first sync, rotation, drift repair). */
+  wrote: boolean
+  drift: boolean
+  message: string
+  diagnosis?: Diagnosis
+  /** A failure that will not heal by itself: the resource must change (a bad field, a template error). */
+  invalid?: boolean
+  requeueAfterMs?: number
+  route?: string
+}
+
+/** A failure with VSO's event reason; `retry` false means nothing will change until the resource does. */
+export class SyncFailure extends Error {
+  constructor(
+    readonly reason: EventReason,
+    readonly error: unknown,
+    readonly retry: boolean,
+  ) {
+    super(error instanceof Error ? error.message : String(error))
+    this.name = 'SyncFailure'
+  }
+}
+
+export const failure = (reason: EventReason, error: unknown, retry = true) => new SyncFailure(reason, error, retry)
+
+/** The fields each kind's CRD requires in status, for a resource that has never synced. */
+const EMPTY_STATUS: Record<SecretResource['kind'], object> = {
+  VaultStaticSecret: { lastGeneration: 0 },
+  VaultDynamicSecret: { lastGeneration: 0, lastRenewalTime: 0, secretLease: { id: '', duration: 0, renewable: false, requestID: '' } },
+  VaultPKISecret: { lastGeneration: 0, lastRotation: 0, valid: false, error: '' },
+}
+
+/** Resolves the resource's VaultAuth and VaultConnection, checks allowedNamespaces, and gets a client. */
+export async function resolveVault(resource: SecretResource, services: SyncServices): Promise<VaultAccess> {
+  const { lookup, operatorNamespace } = services
+  const namespace = resource.metadata.namespace
+  try {
+    const authRef = parseRef(resource.spec.vaultAuthRef, 'spec.vaultAuthRef', namespace, operatorNamespace)
+    const auth = lookup.auth(authRef.namespace, authRef.name)
+    if (!auth) throw new FieldError('spec.vaultAuthRef', `VaultAuth ${refKey(authRef)} does not exist${resource.spec.vaultAuthRef ? '' : ' (an empty vaultAuthRef means the VaultAuth named default in the operator namespace)'}.`)
+    if (!namespaceAllowed(auth, namespace, operatorNamespace)) throw new FieldError('spec.vaultAuthRef', `VaultAuth ${refKey(authRef)} does not allow namespace ${namespace}: add it to the VaultAuth's spec.allowedNamespaces.`)
+    const connectionRef = parseRef(auth.spec.vaultConnectionRef, `VaultAuth ${refKey(authRef)} spec.vaultConnectionRef`, auth.metadata.namespace, operatorNamespace)
+    const connection = lookup.connection(connectionRef.namespace, connectionRef.name)
+    if (!connection) throw new FieldError('spec.vaultAuthRef', `VaultConnection ${refKey(connectionRef)}, named by VaultAuth ${refKey(authRef)}, does not exist.`)
+    return await services.vault.get(connection, auth, namespace)
+  } catch (error) {
+    throw failure('VaultClientConfigError', error)
+  }
+}
+
+/** The SecretTransformations named by the destination, as they are in the cluster now. */
+export function resolveTransformationRefs(resource: SecretResource, lookup: ResourceLookup): ResolvedTransformationRef[] {
+  return (resource.spec.destination.transformation?.transformationRefs ?? []).map((ref, index) => {
+    const namespace = ref.namespace ?? resource.metadata.namespace
+    const found = lookup.transformation(namespace, ref.name)
+    if (!found) throw failure('TransformationError', new FieldError(`spec.destination.transformation.transformationRefs[${index}]`, `SecretTransformation ${namespace}/${ref.name} does not exist.`))
+    return { ref, namespace, spec: found.spec, valid: found.status?.valid !== false }
+  })
+}
+
+export function buildData(resource: SecretResource, input: Omit<TransformationInput, 'labels' | 'annotations' | 'owner'>, services: SyncServices): SecretData {
+  try {
+    const refs = resolveTransformationRefs(resource, services.lookup)
+    return buildSecretData(
+      { ...input, labels: resource.metadata.labels ?? {}, annotations: resource.metadata.annotations ?? {}, owner: { namespace: resource.metadata.namespace, name: resource.metadata.name } },
+      resource.spec.destination.transformation,
+      refs,
+      { excludeRaw: services.excludeRaw },
+    )
+  } catch (error) {
+    if (error instanceof SyncFailure) throw error
+    throw failure(error instanceof TransformationError ? 'TransformationError' : 'SecretDataBuilderError', error, false)
+  }
+}
+
+/** The destination as it is now, and whether it drifted from what status says was written. */
+export async function inspectDestination(resource: SecretResource, services: SyncServices, macData: (data: SecretData) => SecretData = (data) => data) {
+  let existing: KubeSecret | undefined
+  try {
+    existing = await readDestination(services.kube, resource)
+  } catch (error) {
+    throw failure('SecretSyncError', error)
+  }
+  const recorded = (resource.status as { secretMAC?: string } | undefined)?.secretMAC
+  const liveMac = existing && recorded ? secretMac(await services.hmacKey(), macData(decodeSecretData(existing.data))) : undefined
+  return { existing, drift: Boolean(existing && recorded && !macEquals(liveMac, recorded)) }
+}
+
+export async function writeSecret(resource: SecretResource, existing: KubeSecret | undefined, data: SecretData, mac: string | undefined, services: SyncServices): Promise<void> {
+  try {
+    await writeDestination(services.kube, resource, existing, data)
+    if (mac) services.written.set(resource.metadata.uid, mac)
+    if (resource.spec.destination.create) await pruneOrphans(services.kube, resource, services.lookup.ownedSecrets(resource.metadata.namespace, resource.metadata.uid))
+  } catch (error) {
+    throw failure('SecretSyncError', error, !(error instanceof DestinationError))
+  }
+}
+
+/** Restarts the targets and says so with VSO's events and the RolloutRestart condition. */
+export async function restartTargets(resource: SecretResource, services: SyncServices): Promise<ConditionUpdate[]> {
+  const targets = resource.spec.rolloutRestartTargets ?? []
+  if (targets.length === 0) return []
+  const results = await services.rollout.restart(resource.metadata.namespace, targets)
+  for (const result of results) {
+    if (result.ok) await services.status.event(resource, 'Normal', 'RolloutRestartTriggered', `Rollout restart triggered for ${result.target.kind} ${result.target.name}`)
+    else await services.status.event(resource, 'Warning', result.loop ? 'RolloutRestartLoop' : 'RolloutRestartFailed', result.message)
+  }
+  const failed = results.filter((result) => !result.ok)
+  return [
+    failed.length === 0
+      ? { type: 'RolloutRestart', ok: true, reason: 'RolloutRestartTriggered', message: results.map((result) => result.message).join('; ') }
+      : { type: 'RolloutRestart', ok: false, reason: 'RolloutRestartTriggeredFailed', message: failed.map((result) => result.message).join('; ') },
+  ]
+}
+
+/** Writes the status (only when it changed, so an idle refresh costs no write) with the merged conditions. */
+export async function writeStatus<R extends SecretResource>(resource: R, fields: Omit<NonNullable<R['status']>, 'conditions'>, updates: ConditionUpdate[], services: SyncServices): Promise<void> {
+  const previous = resource.status as (NonNullable<R['status']> & { conditions?: Condition[] }) | undefined
+  const conditions = mergeConditions(previous?.conditions, updates, resource.metadata.generation, services.status.now())
+  const status = { ...fields, conditions } as NonNullable<R['status']>
+  if (previous && sameStatus(previous, status)) return
+  try {
+    await services.status.writeStatus(resource, status)
+  } catch (error) {
+    await services.status.event(resource, 'Warning', 'StatusUpdateError', `Failed to update the status: ${(error as Error).message}`).catch(() => {})
+    throw failure('StatusUpdateError', error)
+  }
+}
+
+/** Equal but for condition messages that only carry a new horizon. */
+function sameStatus(a: object, b: object): boolean {
+  const strip = (status: object) => JSON.stringify({ ...status, conditions: ((status as { conditions?: Condition[] }).conditions ?? []).map(({ type, status: s, reason, lastTransitionTime, observedGeneration }) => ({ type, status: s, reason, lastTransitionTime, observedGeneration })) })
+  return strip(a) === strip(b)
+}
+
+/**
+ * The one failure path: a Warning event with VSO's reason, SecretSynced/Healthy/Ready False, and a cause and fix
+ * for the UI. A token Vault refused is dropped so the next attempt logs in again.
+ */
+export async function recordFailure(resource: SecretResource, error: SyncFailure, access: VaultAccess | undefined, services: SyncServices): Promise<SyncOutcome> {
+  if (access && error.error instanceof VaultError && error.error.isPermissionDenied) access.taint()
+  const diagnosis = await diagnose(resource, error, access)
+  const message = error.message
+  await services.status.event(resource, 'Warning', error.reason, message).catch(() => {})
+  const updates: ConditionUpdate[] = [{ type: 'SecretSynced', ok: false, reason: 'Synced', message }, ...healthConditions(resource.kind, false, message)]
+  // everything that was good is kept: only the conditions change
+  const { conditions: _conditions, ...kept } = (resource.status ?? {}) as Record<string, unknown>
+  const pkiFields = resource.kind === 'VaultPKISecret' ? { valid: false, error: error.reason } : {}
+  await writeStatus(resource, { ...EMPTY_STATUS[resource.kind], ...kept, ...pkiFields } as never, updates, services).catch(() => {})
+  return { ok: false, wrote: false, drift: false, message, diagnosis, invalid: !error.retry }
+}

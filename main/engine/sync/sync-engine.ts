@@ -1,0 +1,485 @@
+// The sync engine for one kube-context: watches VSO's custom resources and the Secrets it writes, runs each
+// resource's reconciler from one work queue, and keeps a record per resource for the UI. When VSO itself runs
+// in the cluster it only observes, unless the user opts a namespace in. It never adds a finalizer, so a
+// deletion is never blocked while the laptop is away.
+import { ListWatch, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node'
+import { Registry } from 'prom-client'
+import { systemClock, type Clock } from '../clock.ts'
+import { KubeApi, KubeError } from '../kube/api.ts'
+import { createLogger, type Logger } from '../telemetry/log.ts'
+import { maskId } from '../vault/renewal.ts'
+import { API_VERSION, PLURALS, type AnyResource, type Kind, type SecretResource, type SecretTransformation, type VaultAuth, type VaultConnection, type VaultDynamicSecret } from './api.ts'
+import { reconcileAuth, reconcileConnection, reconcileTransformation, type Verdict } from './config-resources.ts'
+import { OWNER_LABELS, OWNER_UID_LABEL, type KubeSecret } from './destination.ts'
+import type { Diagnosis } from './diagnose.ts'
+import { reconcileDynamicSecret } from './dynamic-secret.ts'
+import { decodeSecretData, loadHmacKey, secretMac } from './hmac.ts'
+import { syncMetrics, type SyncSnapshot } from './metrics.ts'
+import { reconcilePkiSecret } from './pki-secret.ts'
+import { WorkQueue } from './queue.ts'
+import type { SyncControl, SyncOutcome, SyncServices } from './reconciler.ts'
+import { parseRef } from './refs.ts'
+import { RolloutRestarter, type RolloutOptions } from './rollout.ts'
+import { reconcileStaticSecret } from './static-secret.ts'
+import { StatusWriter } from './status.ts'
+import { VaultClientFactory, type AddressResolver } from './vault-clients.ts'
+
+export type SyncMode = 'write' | 'observe'
+
+export interface SyncEngineOptions {
+  kubeConfig: KubeConfig
+  clock?: Clock
+  /** Where the default VaultAuth and the HMAC key live, as VSO's own namespace. */
+  operatorNamespace?: string
+  /**
+   * `auto` observes when VSO runs in the cluster (or when that cannot be told) and writes otherwise;
+   * `write` and `observe` decide it outright.
+   */
+  mode?: 'auto' | SyncMode
+  /** Watch only these namespaces (VSO's watch namespaces); all when unset. References must stay inside them. */
+  namespaces?: string[]
+  /** Namespaces synced even while observing, because the user opted them in. */
+  optInNamespaces?: string[]
+  /** Reconciles at once; VSO's default is 100. */
+  concurrency?: number
+  excludeRaw?: boolean
+  resolveAddress?: AddressResolver
+  rollout?: RolloutOptions
+  /** Instant updates where Vault has no event stream: how often the secret is read again. */
+  instantPollMs?: number
+  /** Tells whether VSO runs in the cluster (kube/vso-detect.ts); without it, `auto` means write. */
+  detectOperator?: (config: KubeConfig) => Promise<{ running: boolean | 'unknown'; evidence: string[] }>
+  registry?: Registry
+  log?: Logger
+  version?: string
+  onEvent?: (event: SyncEvent) => void
+}
+
+export interface ResourceControl {
+  paused: boolean
+  once: boolean
+}
+
+export type SyncState = 'pending' | 'synced' | 'failing' | 'invalid' | 'paused' | 'observed'
+
+/** What the UI shows for one resource. Never a secret value. */
+export interface SyncRecord {
+  key: string
+  kind: Kind
+  namespace: string
+  name: string
+  destination?: string
+  state: SyncState
+  message: string
+  lastSyncAt?: number
+  nextSyncAt?: number
+  drift: boolean
+  diagnosis?: Diagnosis
+  /** How Vault is reached from here (direct, mapped, port-forward). */
+  route?: string
+  control: ResourceControl
+}
+
+export type SyncEvent =
+  | { kind: 'record'; record: SyncRecord }
+  | { kind: 'removed'; key: string }
+  | { kind: 'mode'; mode: SyncMode; evidence: string[] }
+  | { kind: 'watch'; resource: string; ok: boolean; message: string }
+  | { kind: 'lease-revoked'; key: string; leaseId: string; ok: boolean; message: string }
+
+const WATCHED: Kind[] = ['VaultConnection', 'VaultAuth', 'SecretTransformation', 'VaultStaticSecret', 'VaultDynamicSecret', 'VaultPKISecret']
+const SECRET_KINDS = new Set<Kind>(['VaultStaticSecret', 'VaultDynamicSecret', 'VaultPKISecret'])
+
+export const resourceKey = (kind: Kind, namespace: string, name: string) => `${kind}/${namespace}/${name}`
+
+export class SyncEngine {
+  readonly kube: KubeApi
+  readonly registry: Registry
+  readonly #options: SyncEngineOptions & { clock: Clock; operatorNamespace: string; log: Logger }
+  /** Per kind, one informer per watched namespace, or one for the whole cluster (key ''). */
+  readonly #informers = new Map<Kind, Map<string, ListWatch<AnyResource & KubernetesObject>>>()
+  readonly #secrets = new Map<string, ListWatch<KubeSecret & KubernetesObject>>()
+  readonly #records = new Map<string, SyncRecord>()
+  readonly #controls = new Map<string, ResourceControl>()
+  /** What last triggered a reconcile of each object: generation, labels and annotations (not status). */
+  readonly #seen = new Map<string, string>()
+  readonly #force = new Set<string>()
+  readonly #queue: WorkQueue
+  readonly #services: SyncServices
+  readonly #vault: VaultClientFactory
+  #mode: SyncMode = 'write'
+  #stopped = false
+  #hmacKey: Promise<Buffer> | undefined
+
+  constructor(options: SyncEngineOptions) {
+    this.#options = { ...options, clock: options.clock ?? systemClock, operatorNamespace: options.operatorNamespace ?? 'vault-secrets-operator', log: options.log ?? createLogger({ level: 'silent' }) }
+    const { clock, kubeConfig } = this.#options
+    this.kube = new KubeApi(kubeConfig)
+    this.registry = options.registry ?? new Registry()
+    const metrics = syncMetrics(this.registry, () => this.#snapshot(), options.version ?? '0.0.0')
+    this.#vault = new VaultClientFactory(this.kube, kubeConfig, clock, options.resolveAddress, (method, ok) => {
+      if (!ok) metrics.authFailures.inc({ method })
+    })
+    this.#services = {
+      kube: this.kube,
+      clock,
+      status: new StatusWriter(this.kube, clock),
+      vault: this.#vault,
+      rollout: new RolloutRestarter(this.kube, clock, options.rollout),
+      lookup: {
+        connection: (namespace, name) => this.#get<VaultConnection>('VaultConnection', namespace, name),
+        auth: (namespace, name) => this.#get<VaultAuth>('VaultAuth', namespace, name),
+        transformation: (namespace, name) => this.#get<SecretTransformation>('SecretTransformation', namespace, name),
+        ownedSecrets: (namespace, uid) => (this.#informerFor(this.#secrets, namespace)?.list(namespace) ?? []).filter((secret) => secret.metadata.labels?.[OWNER_UID_LABEL] === uid),
+      },
+      hmacKey: () => (this.#hmacKey ??= loadHmacKey(this.kube, this.#options.operatorNamespace).catch((error: unknown) => {
+        this.#hmacKey = undefined
+        throw error
+      })),
+      operatorNamespace: this.#options.operatorNamespace,
+      excludeRaw: options.excludeRaw ?? false,
+      metrics,
+      log: this.#options.log,
+      written: new Map(),
+    }
+    this.#queue = new WorkQueue((key) => this.#reconcile(key), clock, { concurrency: options.concurrency ?? 100 }, (key, error, retryInMs) =>
+      this.#options.log.warn({ resource: key, retryInMs, err: (error as Error).message }, 'reconcile failed'),
+    )
+  }
+
+  get mode(): SyncMode {
+    return this.#mode
+  }
+
+  /** Decides the mode, then lists and watches every kind; resolves once the first lists are in. */
+  async start(): Promise<void> {
+    this.#stopped = false
+    await this.#decideMode()
+    const started: Promise<void>[] = []
+    const selector = Object.entries(OWNER_LABELS).map(([key, value]) => `${key}=${value}`).join(',')
+    for (const namespace of this.#options.namespaces ?? ['']) {
+      for (const kind of WATCHED) started.push(this.#watchKind(kind, namespace))
+      const secrets = this.#watch<KubeSecret & KubernetesObject>(`owned Secrets`, namespace ? `/api/v1/namespaces/${namespace}/secrets` : '/api/v1/secrets', selector, {
+        delete: (secret) => this.#ownerOf(secret, (key) => this.#queue.addAfter(key, Math.round(this.#options.clock.random() * 500))),
+        update: (secret) => void this.#checkHandEdit(secret),
+      })
+      this.#secrets.set(namespace, secrets)
+      started.push(secrets.start())
+    }
+    await Promise.all(started)
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true
+    this.#queue.stop()
+    const informers = [...[...this.#informers.values()].flatMap((byNamespace) => [...byNamespace.values()]), ...this.#secrets.values()]
+    await Promise.all(informers.map((informer) => informer.stop()))
+    this.#vault.close()
+    this.kube.close()
+  }
+
+  /** Resolves once nothing is queued or running. */
+  whenIdle(): Promise<void> {
+    return this.#queue.whenIdle()
+  }
+
+  records(): SyncRecord[] {
+    return [...this.#records.values()]
+  }
+
+  record(key: string): SyncRecord | undefined {
+    return this.#records.get(key)
+  }
+
+  /** *Sync now*: one reconcile at once, fetching from Vault even if nothing is due. */
+  syncNow(key: string): void {
+    this.#force.add(key)
+    this.#queue.add(key)
+  }
+
+  /** *Pause*: no reconcile until resumed; what is in the cluster stays as it is. */
+  setPaused(key: string, paused: boolean): void {
+    this.#setControl(key, { paused })
+    if (!paused) this.#queue.add(key)
+  }
+
+  /** *Sync once*: after the first sync the destination is never rewritten. */
+  setSyncOnce(key: string, once: boolean): void {
+    this.#setControl(key, { once })
+  }
+
+  controls(): Record<string, ResourceControl> {
+    return Object.fromEntries(this.#controls)
+  }
+
+  #setControl(key: string, change: Partial<ResourceControl>): void {
+    const control = { ...(this.#controls.get(key) ?? { paused: false, once: false }), ...change }
+    this.#controls.set(key, control)
+    const record = this.#records.get(key)
+    if (record) this.#publish({ ...record, control, state: control.paused ? 'paused' : record.state === 'paused' ? 'pending' : record.state })
+  }
+
+  async #decideMode(): Promise<void> {
+    const { mode = 'auto', detectOperator } = this.#options
+    if (mode !== 'auto') return this.#setMode(mode, [`mode set to ${mode} in settings`])
+    if (!detectOperator) return this.#setMode('write', ['no operator check configured'])
+    const found = await detectOperator(this.#options.kubeConfig)
+    if (found.running === false) return this.#setMode('write', found.evidence)
+    this.#setMode('observe', found.running === 'unknown' ? ['could not tell whether VSO runs in the cluster, so only observing', ...found.evidence] : found.evidence)
+  }
+
+  #setMode(mode: SyncMode, evidence: string[]): void {
+    this.#mode = mode
+    this.#options.log.info({ mode, evidence }, 'sync mode')
+    this.#emit({ kind: 'mode', mode, evidence })
+  }
+
+  #writes(namespace: string): boolean {
+    return this.#mode === 'write' || (this.#options.optInNamespaces ?? []).includes(namespace)
+  }
+
+  #informerFor<T>(byNamespace: Map<string, T> | undefined, namespace: string): T | undefined {
+    return byNamespace?.get(namespace) ?? byNamespace?.get('')
+  }
+
+  #get<T extends AnyResource>(kind: Kind, namespace: string, name: string): T | undefined {
+    return this.#informerFor(this.#informers.get(kind), namespace)?.get(name, namespace) as T | undefined
+  }
+
+  #list<T extends AnyResource>(kind: Kind): T[] {
+    return [...(this.#informers.get(kind)?.values() ?? [])].flatMap((informer) => informer.list()) as T[]
+  }
+
+  #watchKind(kind: Kind, namespace: string): Promise<void> {
+    const path = namespace ? `/apis/${API_VERSION}/namespaces/${namespace}/${PLURALS[kind]}` : `/apis/${API_VERSION}/${PLURALS[kind]}`
+    const changed = (object: AnyResource) => {
+      const key = resourceKey(kind, object.metadata.namespace, object.metadata.name)
+      const fingerprint = JSON.stringify([object.metadata.generation, object.metadata.labels ?? {}, object.metadata.annotations ?? {}])
+      if (this.#seen.get(key) === fingerprint) return // our own status write
+      this.#seen.set(key, fingerprint)
+      this.#queue.add(key)
+      if (!SECRET_KINDS.has(kind)) for (const dependent of this.#dependents(object)) this.#queue.add(dependent)
+    }
+    const informer = this.#watch<AnyResource & KubernetesObject>(kind, path, undefined, {
+      add: changed,
+      update: changed,
+      delete: (object) => this.#deleted(kind, object),
+    })
+    if (!this.#informers.has(kind)) this.#informers.set(kind, new Map())
+    this.#informers.get(kind)!.set(namespace, informer)
+    return informer.start()
+  }
+
+  /** A ListWatch that reports its failures and resumes from its last resourceVersion, so no change is missed. */
+  #watch<T extends KubernetesObject>(label: string, path: string, labelSelector: string | undefined, handlers: { add?: (object: T) => void; update?: (object: T) => void; delete?: (object: T) => void }): ListWatch<T> {
+    const list = () => this.kube.get<{ items: T[]; metadata: { resourceVersion: string } }>(path, { labelSelector })
+    const informer = new ListWatch<T>(path, new Watch(this.#options.kubeConfig), list as never, false, labelSelector)
+    if (handlers.add) informer.on('add', handlers.add)
+    if (handlers.update) informer.on('update', handlers.update)
+    if (handlers.delete) informer.on('delete', handlers.delete)
+    let failures = 0
+    informer.on('connect', () => {
+      if (failures > 0) this.#emit({ kind: 'watch', resource: label, ok: true, message: `watching ${label} again` })
+      failures = 0
+    })
+    informer.on('error', (error: unknown) => {
+      if (this.#stopped) return
+      failures++
+      this.#services.metrics.apiserverFailures.inc()
+      const retryMs = Math.min(1_000 * 2 ** Math.min(failures - 1, 5), 30_000)
+      const why = error instanceof KubeError && error.status === 404 && path.startsWith('/apis/') ? `the ${label} custom resource is not installed in this cluster: install VSO's CRDs` : ((error as Error).message ?? String(error))
+      const message = `watch of ${label} on kube-context "${this.kube.context}" failed (${why}); retrying in ${retryMs / 1000}s`
+      this.#options.log.warn({ resource: label }, message)
+      this.#emit({ kind: 'watch', resource: label, ok: false, message })
+      this.#options.clock.schedule(() => {
+        if (!this.#stopped) void informer.start().catch(() => {})
+      }, retryMs)
+    })
+    return informer
+  }
+
+  /** The secret resources that use this VaultConnection, VaultAuth or SecretTransformation. */
+  #dependents(object: AnyResource): string[] {
+    const { operatorNamespace } = this.#options
+    const matches = (ref: { namespace: string; name: string }) => ref.namespace === object.metadata.namespace && ref.name === object.metadata.name
+    const keys: string[] = []
+    for (const kind of SECRET_KINDS) {
+      for (const resource of this.#list<SecretResource>(kind)) {
+        const { namespace } = resource.metadata
+        try {
+          const authRef = parseRef(resource.spec.vaultAuthRef, 'spec.vaultAuthRef', namespace, operatorNamespace)
+          const auth = this.#get<VaultAuth>('VaultAuth', authRef.namespace, authRef.name)
+          const uses =
+            object.kind === 'VaultAuth'
+              ? matches(authRef)
+              : object.kind === 'VaultConnection'
+                ? Boolean(auth && matches(parseRef(auth.spec.vaultConnectionRef, 'spec.vaultConnectionRef', auth.metadata.namespace, operatorNamespace)))
+                : (resource.spec.destination.transformation?.transformationRefs ?? []).some((ref) => matches({ namespace: ref.namespace ?? namespace, name: ref.name }))
+          if (uses) keys.push(resourceKey(resource.kind, namespace, resource.metadata.name))
+        } catch {
+          // a malformed ref: its own reconcile reports it
+        }
+      }
+    }
+    return keys
+  }
+
+  async #reconcile(key: string): Promise<{ requeueAfterMs?: number } | void> {
+    const [kind, namespace, name] = key.split('/') as [Kind, string, string]
+    const resource = this.#get<AnyResource>(kind, namespace, name)
+    if (!resource) return
+    const control = this.#controls.get(key) ?? { paused: false, once: false }
+    const force = this.#force.delete(key)
+    const base = { key, kind, namespace, name, destination: (resource.spec as { destination?: { name: string } }).destination?.name, control, drift: false }
+    if (control.paused) return this.#publish({ ...base, state: 'paused', message: 'paused by you' })
+    if (!this.#writes(namespace)) return this.#publish({ ...base, ...observed(resource) })
+
+    const metrics = this.#services.metrics
+    const controller = kind.toLowerCase()
+    const end = metrics.reconcileSeconds.startTimer({ controller })
+    try {
+      if (!SECRET_KINDS.has(kind)) {
+        const verdict = await this.#reconcileConfig(resource)
+        this.#publish({ ...base, state: verdict.valid ? 'synced' : 'invalid', message: verdict.message, lastSyncAt: this.#options.clock.now() })
+        metrics.reconciles.inc({ controller, result: verdict.requeueAfterMs ? 'requeue_after' : 'success' })
+        return { requeueAfterMs: verdict.requeueAfterMs }
+      }
+      const syncControl: SyncControl = { force, once: control.once }
+      const outcome = await this.#reconcileSecret(resource as SecretResource, syncControl)
+      this.#publishOutcome(base, outcome)
+      metrics.syncs.inc({ kind, outcome: outcome.ok ? (outcome.drift ? 'repaired' : outcome.message) : 'failed' })
+      metrics.reconciles.inc({ controller, result: outcome.requeueAfterMs ? 'requeue_after' : 'success' })
+      return { requeueAfterMs: outcome.requeueAfterMs }
+    } catch (error) {
+      const outcome = (error as { outcome?: SyncOutcome }).outcome
+      if (outcome) this.#publishOutcome(base, outcome)
+      else this.#publish({ ...base, state: 'failing', message: (error as Error).message })
+      metrics.syncs.inc({ kind, outcome: 'failed' })
+      metrics.reconciles.inc({ controller, result: 'error' })
+      metrics.reconcileErrors.inc({ controller })
+      throw error
+    } finally {
+      end()
+    }
+  }
+
+  #reconcileSecret(resource: SecretResource, control: SyncControl): Promise<SyncOutcome> {
+    switch (resource.kind) {
+      case 'VaultStaticSecret':
+        return reconcileStaticSecret(resource, control, this.#services)
+      case 'VaultDynamicSecret':
+        return reconcileDynamicSecret(resource, control, this.#services)
+      case 'VaultPKISecret':
+        return reconcilePkiSecret(resource, control, this.#services)
+    }
+  }
+
+  #reconcileConfig(resource: AnyResource): Promise<Verdict> {
+    switch (resource.kind) {
+      case 'VaultConnection':
+        return reconcileConnection(resource, this.#services)
+      case 'VaultAuth':
+        return reconcileAuth(resource, this.#services)
+      case 'SecretTransformation':
+        return reconcileTransformation(resource, this.#services)
+      default:
+        throw new Error(`${resource.kind} is a secret kind`)
+    }
+  }
+
+  #publishOutcome(base: Omit<SyncRecord, 'state' | 'message'>, outcome: SyncOutcome): void {
+    const now = this.#options.clock.now()
+    const previous = this.#records.get(base.key)
+    this.#publish({
+      ...base,
+      state: outcome.ok ? 'synced' : outcome.invalid ? 'invalid' : 'failing',
+      message: outcome.message,
+      drift: outcome.drift,
+      diagnosis: outcome.diagnosis,
+      route: outcome.route ?? previous?.route,
+      lastSyncAt: outcome.ok ? now : previous?.lastSyncAt,
+      nextSyncAt: outcome.requeueAfterMs ? now + outcome.requeueAfterMs : undefined,
+    })
+  }
+
+  #publish(record: SyncRecord): void {
+    this.#records.set(record.key, record)
+    this.#emit({ kind: 'record', record })
+  }
+
+  #emit(event: SyncEvent): void {
+    this.#options.onEvent?.(event)
+  }
+
+  #deleted(kind: Kind, object: AnyResource): void {
+    const key = resourceKey(kind, object.metadata.namespace, object.metadata.name)
+    this.#queue.forget(key)
+    this.#seen.delete(key)
+    this.#records.delete(key)
+    this.#services.written.delete(object.metadata.uid)
+    this.#services.status.forget(object.metadata.uid)
+    this.#emit({ kind: 'removed', key })
+    if (kind === 'VaultDynamicSecret') void this.#revokeLease(key, object as VaultDynamicSecret)
+    if (!SECRET_KINDS.has(kind)) for (const dependent of this.#dependents(object)) this.#queue.add(dependent)
+  }
+
+  /** `spec.revoke`: the lease of a deleted VaultDynamicSecret is revoked when the engine sees the deletion. */
+  async #revokeLease(key: string, resource: VaultDynamicSecret): Promise<void> {
+    const leaseId = resource.status?.secretLease?.id
+    if (!resource.spec.revoke || !leaseId || !this.#writes(resource.metadata.namespace)) return
+    try {
+      const { operatorNamespace } = this.#options
+      const authRef = parseRef(resource.spec.vaultAuthRef, 'spec.vaultAuthRef', resource.metadata.namespace, operatorNamespace)
+      const auth = this.#get<VaultAuth>('VaultAuth', authRef.namespace, authRef.name)
+      if (!auth) throw new Error(`its VaultAuth ${authRef.namespace}/${authRef.name} is gone too`)
+      const connectionRef = parseRef(auth.spec.vaultConnectionRef, 'spec.vaultConnectionRef', auth.metadata.namespace, operatorNamespace)
+      const connection = this.#get<VaultConnection>('VaultConnection', connectionRef.namespace, connectionRef.name)
+      if (!connection) throw new Error(`its VaultConnection ${connectionRef.namespace}/${connectionRef.name} is gone`)
+      const access = await this.#vault.get(connection, auth, resource.metadata.namespace)
+      await access.client.request({ method: 'PUT', path: 'sys/leases/revoke', token: await access.token(), body: { lease_id: leaseId } })
+      this.#emit({ kind: 'lease-revoked', key, leaseId: maskId(leaseId), ok: true, message: `revoked lease ${maskId(leaseId)} of deleted ${key}` })
+    } catch (error) {
+      this.#emit({ kind: 'lease-revoked', key, leaseId: maskId(leaseId), ok: false, message: `could not revoke lease ${maskId(leaseId)} of deleted ${key}: ${(error as Error).message}` })
+    }
+  }
+
+  #ownerOf(secret: KubeSecret, then: (key: string) => void): void {
+    const ref = secret.metadata.ownerReferences?.[0]
+    if (ref?.apiVersion === API_VERSION && SECRET_KINDS.has(ref.kind as Kind)) then(resourceKey(ref.kind as Kind, secret.metadata.namespace, ref.name))
+  }
+
+  /** A destination changed by someone else: its MAC differs from what we wrote, so repair it now. */
+  async #checkHandEdit(secret: KubeSecret): Promise<void> {
+    const uid = secret.metadata.labels?.[OWNER_UID_LABEL]
+    const written = uid && this.#services.written.get(uid)
+    if (!written || !this.#hmacKey) return
+    const mac = secretMac(await this.#hmacKey, decodeSecretData(secret.data))
+    if (mac !== written) this.#ownerOf(secret, (key) => this.#queue.add(key))
+  }
+
+  #snapshot(): SyncSnapshot {
+    const resources: SyncSnapshot['resources'] = []
+    const orphans: SyncSnapshot['orphans'] = []
+    const secrets: SyncSnapshot['secrets'] = []
+    const authMethods: string[] = []
+    for (const kind of this.#informers.keys()) {
+      for (const object of this.#list(kind)) {
+        const { namespace, name } = object.metadata
+        const record = this.#records.get(resourceKey(kind, namespace, name))
+        resources.push({ kind, namespace, name, valid: record ? record.state === 'synced' : Boolean((object.status as { valid?: boolean } | undefined)?.valid) })
+        if (kind === 'VaultAuth') authMethods.push((object as VaultAuth).spec.method ?? 'kubernetes')
+        if (SECRET_KINDS.has(kind)) secrets.push({ namespace, kind })
+        if (record?.diagnosis && /does not exist/.test(record.diagnosis.cause) && /VaultAuth|VaultConnection/.test(record.diagnosis.cause)) orphans.push({ kind })
+      }
+    }
+    return { resources, orphans, secrets, authMethods, queueDepth: this.#queue.length, activeWorkers: this.#queue.activeWorkers }
+  }
+}
+
+/** While observing: the state as the status written by VSO tells it. */
+function observed(resource: AnyResource): Pick<SyncRecord, 'state' | 'message' | 'lastSyncAt'> {
+  const conditions = (resource.status as { conditions?: { type: string; status: string; message: string; lastTransitionTime: string }[] } | undefined)?.conditions ?? []
+  const synced = conditions.find((condition) => condition.type === 'SecretSynced') ?? conditions.find((condition) => condition.type === 'Healthy')
+  const verdict = synced ? `${synced.status === 'True' ? 'synced' : 'not synced'} by VSO: ${synced.message}` : 'no status from VSO yet'
+  return { state: 'observed', message: `observing only (VSO runs in this cluster); ${verdict}`, lastSyncAt: synced ? Date.parse(synced.lastTransitionTime) : undefined }
+}

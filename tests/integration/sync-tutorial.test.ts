@@ -1,0 +1,112 @@
+// The VSO tutorial's static and dynamic examples, end to end: real OpenBao, real kube-apiserver, real PostgreSQL.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dynamicPolicy, exampleDeployment, staticPolicy, TUTORIAL, vaultAuth, vaultConnection, vaultDynamicSecret, vaultStaticSecret } from '../../main/engine/lab/tutorial.ts'
+import { resourceKey, type SyncEngine } from '../../main/engine/sync/sync-engine.ts'
+import { bao, canLogIn, lab } from './helpers.ts'
+import { adminApi, apply, createNamespace, ensureCrds, eventsFor, eventually, kubernetesAuth, kubernetesRole, readResource, readSecret, startEngine } from './sync-helpers.ts'
+
+const { static: stat, dynamic } = TUTORIAL
+let engine: SyncEngine
+
+beforeAll(async () => {
+  await ensureCrds()
+  await kubernetesAuth(TUTORIAL.authMount, TUTORIAL.vaultNamespace)
+
+  // static: KV v2, policy, role, namespace and ServiceAccount
+  await bao('POST', `sys/mounts/${stat.kvMount}`, { type: 'kv', options: { version: '2' } })
+  await bao('POST', `${stat.kvMount}/data/${stat.kvPath}`, { data: { username: 'static-user', password: 'static-password' } })
+  await bao('PUT', `sys/policies/acl/${stat.policy}`, { policy: staticPolicy })
+  await kubernetesRole(TUTORIAL.authMount, stat.role, stat.serviceAccount, stat.namespace, [stat.policy])
+  await createNamespace(stat.namespace, stat.serviceAccount)
+
+  // dynamic: database engine on the lab's PostgreSQL, policy, role, namespace, ServiceAccount and the app
+  await bao('POST', `sys/mounts/${dynamic.databaseMount}`, { type: 'database' })
+  await bao('POST', `${dynamic.databaseMount}/config/${dynamic.databaseConnection}`, {
+    plugin_name: 'postgresql-database-plugin',
+    connection_url: `postgresql://{{username}}:{{password}}@${lab.postgres.host}:${lab.postgres.port}/postgres?sslmode=disable`,
+    username: lab.postgres.user,
+    password: lab.postgres.password,
+    allowed_roles: [dynamic.databaseRole],
+  })
+  await bao('POST', `${dynamic.databaseMount}/roles/${dynamic.databaseRole}`, {
+    db_name: dynamic.databaseConnection,
+    creation_statements: [`CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';`],
+    default_ttl: '1h',
+    max_ttl: '24h',
+  })
+  await bao('PUT', `sys/policies/acl/${dynamic.policy}`, { policy: dynamicPolicy })
+  await kubernetesRole(TUTORIAL.authMount, dynamic.role, dynamic.serviceAccount, dynamic.namespace, [dynamic.policy])
+  await createNamespace(dynamic.namespace, dynamic.serviceAccount)
+  await apply(exampleDeployment())
+
+  await apply(vaultConnection(lab.openbao.address))
+  engine = (await startEngine([TUTORIAL.vaultNamespace, stat.namespace, dynamic.namespace])).engine
+})
+
+afterAll(async () => {
+  await engine?.stop()
+})
+
+describe('the tutorial, static secret', () => {
+  it('syncs static/exampleapp/creds into vso-static-creds-from-vault, owned and labelled as VSO does', async () => {
+    await apply(vaultAuth('static'))
+    await apply(vaultStaticSecret())
+    const data = await eventually(() => readSecret(stat.namespace, stat.destination), 'the static destination Secret')
+    expect(data).toMatchObject({ username: 'static-user', password: 'static-password' })
+    expect(JSON.parse(data._raw!)).toMatchObject({ data: { username: 'static-user' }, metadata: { version: 1 } })
+
+    const secret = await adminApi().get<{ metadata: { labels: Record<string, string>; ownerReferences: { kind: string; name: string; uid: string; controller?: boolean }[] } }>(`/api/v1/namespaces/${stat.namespace}/secrets/${stat.destination}`)
+    const owner = await readResource<{ metadata: { uid: string }; status: { lastGeneration: number; secretMAC: string; conditions: { type: string; status: string }[] } }>('VaultStaticSecret', stat.namespace, stat.secret)
+    expect(secret.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'hashicorp-vso', 'secrets.hashicorp.com/vso-ownerRefUID': owner.metadata.uid })
+    expect(secret.metadata.ownerReferences).toEqual([{ apiVersion: 'secrets.hashicorp.com/v1beta1', kind: 'VaultStaticSecret', name: stat.secret, uid: owner.metadata.uid }])
+    await eventually(async () => (await readResource<typeof owner>('VaultStaticSecret', stat.namespace, stat.secret)).status?.secretMAC, 'status.secretMAC')
+    const status = (await readResource<typeof owner>('VaultStaticSecret', stat.namespace, stat.secret)).status
+    expect(status.lastGeneration).toBe(1)
+    expect(status.conditions.find((condition) => condition.type === 'SecretSynced')?.status).toBe('True')
+    expect((await eventsFor(stat.namespace, stat.secret)).map((event) => event.reason)).toContain('SecretSynced')
+  })
+
+  it('follows a change in Vault, and repairs a Secret edited by hand', async () => {
+    await bao('POST', `${stat.kvMount}/data/${stat.kvPath}`, { data: { username: 'static-user', password: 'rotated-password' } })
+    engine.syncNow(resourceKey('VaultStaticSecret', stat.namespace, stat.secret))
+    await eventually(async () => (await readSecret(stat.namespace, stat.destination))?.password === 'rotated-password', 'the new password in the Secret')
+
+    await adminApi().patch(`/api/v1/namespaces/${stat.namespace}/secrets/${stat.destination}`, { data: { password: Buffer.from('typed-by-hand').toString('base64') } })
+    await eventually(async () => (await readSecret(stat.namespace, stat.destination))?.password === 'rotated-password', 'the hand edit repaired')
+    const record = engine.record(resourceKey('VaultStaticSecret', stat.namespace, stat.secret))
+    expect(record).toMatchObject({ state: 'synced', drift: true, message: 'repaired drift' })
+  })
+})
+
+describe('the tutorial, dynamic secret', () => {
+  it('syncs database credentials into vso-dynamic-creds-from-vault that log in to PostgreSQL', async () => {
+    await apply(vaultAuth('dynamic'))
+    await apply(vaultDynamicSecret())
+    const data = await eventually(() => readSecret(dynamic.namespace, dynamic.destination), 'the dynamic destination Secret')
+    expect(await canLogIn(data)).toBe(true)
+    const { status } = await eventually(async () => {
+      const found = await readResource<{ status?: { secretLease: { id: string; duration: number; renewable: boolean }; lastRenewalTime: number } }>('VaultDynamicSecret', dynamic.namespace, dynamic.secret)
+      return found.status?.secretLease.id ? found : undefined
+    }, 'status.secretLease')
+    expect(status!.secretLease).toMatchObject({ duration: 3600, renewable: true })
+    expect(status!.secretLease.id).toMatch(new RegExp(`^${dynamic.databaseMount}/creds/${dynamic.databaseRole}/`))
+  })
+
+  it('rotates on request: new credentials, and the Deployment restarted the way kubectl rollout restart does', async () => {
+    const before = (await readSecret(dynamic.namespace, dynamic.destination))!
+    engine.syncNow(resourceKey('VaultDynamicSecret', dynamic.namespace, dynamic.secret))
+    const after = await eventually(async () => {
+      const data = await readSecret(dynamic.namespace, dynamic.destination)
+      return data && data.username !== before.username ? data : undefined
+    }, 'new credentials')
+    expect(await canLogIn(after)).toBe(true)
+    const deployment = await eventually(async () => {
+      const found = await adminApi().get<{ spec: { template: { metadata: { annotations?: Record<string, string> } } } }>(`/apis/apps/v1/namespaces/${dynamic.namespace}/deployments/${dynamic.deployment}`)
+      return found.spec.template.metadata.annotations?.['vso.secrets.hashicorp.com/restartedAt'] ? found : undefined
+    }, 'the restart annotation')
+    const restartedAt = Date.parse(deployment.spec.template.metadata.annotations!['vso.secrets.hashicorp.com/restartedAt']!)
+    expect(Math.abs(Date.now() - restartedAt)).toBeLessThan(60_000)
+    const reasons = (await eventsFor(dynamic.namespace, dynamic.secret)).map((event) => event.reason)
+    expect(reasons).toEqual(expect.arrayContaining(['SecretSynced', 'SecretRotated', 'RolloutRestartTriggered']))
+  })
+})
