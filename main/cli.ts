@@ -6,14 +6,21 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { SystemKeychain } from './engine/cache/keychain.ts'
 import { Engine, type HealthReport } from './engine/engine.ts'
-import { loadKubeConfig } from './engine/kube/contexts.ts'
+import { configForContext, loadKubeConfig, type LoadedKubeConfig } from './engine/kube/contexts.ts'
+import { installCrds } from './engine/kube/crds.ts'
+import { VaultAddressResolver } from './engine/kube/vault-address.ts'
+import { detectOperator } from './engine/kube/vso-detect.ts'
+import { SyncEngine } from './engine/sync/sync-engine.ts'
+import { createLogger } from './engine/telemetry/log.ts'
+import { serveMetrics } from './engine/telemetry/metrics-server.ts'
 import { vaultSettingsFromEnv } from './engine/vault/connection.ts'
 import { cliConfigPath, configureTokenHelper, runTokenHelper } from './engine/vault/token-helper.ts'
 import { systemClock } from './engine/clock.ts'
 import { VaultProxy } from './engine/proxy/server.ts'
 import { localCertificate } from './engine/proxy/tls.ts'
 
-const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS]
+const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS] [--sync [--context NAME] [--namespace NS]... [--mode auto|write|observe] [--metrics-port PORT]]
+       vault-tray crds install [--context NAME]
        vault-tray token-helper get|store|erase
        vault-tray token-helper enable|disable [--cli vault|bao]
        vault-tray proxy [--port PORT | --socket PATH] [--tls]
@@ -22,6 +29,12 @@ const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS]
     --once      check once, print, and exit (0 when both are healthy, 1 otherwise)
     --json      print each health report as one JSON line
     --interval  seconds between checks (default 10)
+    --sync      also run the sync engine: reconcile VSO's custom resources of the kube-context into Secrets
+    --context   the kube-context to sync (default: the current one)
+    --namespace sync only this namespace (repeat for more; default: all)
+    --mode      auto (observe when VSO runs in the cluster, the default), write, or observe
+    --metrics-port  serve Prometheus metrics on 127.0.0.1:PORT/metrics (default 9464; 0 picks a free port)
+  crds install  install or upgrade VSO's custom resource definitions in the kube-context
   token-helper  the vault/bao CLI token helper: keeps the CLI's token in the OS keychain, not in ~/.vault-token
     enable      write the token_helper line into ~/.vault (or ~/.bao with --cli bao); disable takes it out
   proxy         a caching Vault proxy on 127.0.0.1 in front of VAULT_ADDR (static KV secret cache per token)
@@ -47,12 +60,22 @@ export function isHealthy(report: HealthReport): boolean {
 async function daemon(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { once: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, interval: { type: 'string', default: '10' } },
+    options: {
+      once: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      interval: { type: 'string', default: '10' },
+      sync: { type: 'boolean', default: false },
+      context: { type: 'string' },
+      namespace: { type: 'string', multiple: true },
+      mode: { type: 'string' },
+      'metrics-port': { type: 'string' },
+    },
   })
   const intervalSeconds = Number(values.interval)
   if (!Number.isFinite(intervalSeconds) || intervalSeconds <= 0) throw new UsageError(`--interval must be a positive number of seconds, not "${values.interval}"`)
 
-  const engine = new Engine({ vault: vaultSettingsFromEnv(), kube: loadKubeConfig(), healthIntervalMs: intervalSeconds * 1000 })
+  const kube = loadKubeConfig()
+  const engine = new Engine({ vault: vaultSettingsFromEnv(), kube, healthIntervalMs: intervalSeconds * 1000 })
   const print = (report: HealthReport) => console.log(values.json ? JSON.stringify(report) : describeHealth(report).join('\n'))
   if (values.once) {
     const report = await engine.checkHealth()
@@ -67,12 +90,63 @@ async function daemon(args: string[]): Promise<number> {
     if (text !== last) print(report)
     last = text
   })
-  if (!process.env.VAULT_ADDR && !loadKubeConfig()) console.log(NOTHING_CONFIGURED)
+  if (!process.env.VAULT_ADDR && !kube) console.log(NOTHING_CONFIGURED)
   engine.start()
+  const sync = values.sync ? await startSync(kube, values) : undefined
   await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve))
+  await sync?.()
   engine.stop()
   return 0
 }
+
+/** Runs the sync engine and its metrics endpoint; returns what stops them. */
+async function startSync(kube: LoadedKubeConfig | undefined, values: { context?: string; namespace?: string[]; mode?: string; 'metrics-port'?: string; json?: boolean }): Promise<() => Promise<void>> {
+  if (!kube) throw new UsageError('--sync needs a kube-context: set KUBECONFIG, or start the lab.')
+  const mode = values.mode ?? 'auto'
+  if (mode !== 'auto' && mode !== 'write' && mode !== 'observe') throw new UsageError(`--mode must be auto, write or observe, not "${mode}"`)
+  const metricsPort = Number(values['metrics-port'] ?? '9464')
+  if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65_535) throw new UsageError(`--metrics-port must be a port number, not "${values['metrics-port']}"`)
+  const config = values.context ? configForContext(kube, values.context) : kube.config
+  const addresses = new VaultAddressResolver(config, {})
+  const sync = new SyncEngine({
+    kubeConfig: config,
+    mode,
+    namespaces: values.namespace?.length ? values.namespace : undefined,
+    detectOperator,
+    resolveAddress: async (address) => {
+      const resolved = await addresses.resolveVaultAddress(address)
+      return { address: resolved.address, how: resolved.description, tlsServerName: resolved.tlsServerName }
+    },
+    log: createLogger(),
+    version: VERSION,
+    onEvent: (event) => {
+      if (values.json) return console.log(JSON.stringify({ sync: event }))
+      if (event.kind === 'mode') console.log(`sync   ${config.getCurrentContext()}  ${event.mode === 'write' ? 'syncing' : 'observing only'}: ${event.evidence.join('; ')}`)
+      if (event.kind === 'record') console.log(`sync   ${event.record.key}  ${event.record.state}: ${event.record.diagnosis ? `${event.record.diagnosis.cause} ${event.record.diagnosis.fix}` : event.record.message}`)
+      if (event.kind === 'watch' || event.kind === 'lease-revoked') console.log(`sync   ${event.message}`)
+    },
+  })
+  await sync.start()
+  const metrics = await serveMetrics(sync.registry, metricsPort)
+  console.log(`sync   metrics on ${metrics.url}`)
+  return async () => {
+    await metrics.close()
+    await sync.stop()
+    await addresses.close()
+  }
+}
+
+async function crds(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { context: { type: 'string' } } })
+  if (positionals[0] !== 'install') throw new UsageError(positionals[0] ? `unknown crds operation "${positionals[0]}"` : 'crds needs an operation: install')
+  const kube = loadKubeConfig()
+  if (!kube) throw new UsageError('No kubeconfig: set KUBECONFIG.')
+  const config = values.context ? configForContext(kube, values.context) : kube.config
+  for (const result of await installCrds(config)) console.log(`${result.name}: ${result.action}`)
+  return 0
+}
+
+const VERSION = '0.1.0'
 
 const NOTHING_CONFIGURED =
   'Nothing is configured: set VAULT_ADDR (and VAULT_TOKEN) and KUBECONFIG, or start local servers with `npm run lab -- up` and use the exports it prints.'
@@ -128,6 +202,7 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'daemon') return await daemon(rest)
     if (command === 'token-helper') return await tokenHelper(rest)
     if (command === 'proxy') return await proxy(rest)
+    if (command === 'crds') return await crds(rest)
     throw new UsageError(command ? `unknown command "${command}"` : 'no command given')
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -38,6 +38,11 @@ export interface SyncServices {
   excludeRaw: boolean
   metrics: SyncMetrics
   log: Logger
+  /**
+   * `syncConfig.instantUpdates`: subscribes the resource to Vault's KV events where Vault has an event stream;
+   * where it has none, says so, and the reconciler reads the secret again every `instantPollMs` instead.
+   */
+  instantUpdates: (resource: SecretResource, access: VaultAccess, path: { mount: string; path: string }) => Promise<{ via: 'events' } | { via: 'polling'; everyMs: number; reason: string }>
   /** The MAC of what this engine last wrote to each destination, to tell our own writes from hand edits. */
   written: Map<string, string>
 }

@@ -41,14 +41,7 @@ export async function reconcileStaticSecret(resource: VaultStaticSecret, control
     const { spec } = resource
     const hmac = spec.hmacSecretData ?? true
 
-    const token = await access.token().catch((error: unknown) => Promise.reject(failure('VaultClientError', error)))
-    const headers = spec.namespace ? { 'X-Vault-Namespace': spec.namespace } : undefined
-    const response = await timedVault(services.metrics, 'read', access.connection, () =>
-      access!.client.request<{ data: Record<string, unknown> }>({ method: 'GET', path: staticSecretPath(spec), token, headers, query: { version: spec.version || undefined } }),
-    ).catch((error: unknown) => Promise.reject(failure('VaultClientError', error)))
-    const kvData = spec.type === 'kv-v2' ? ((response.data.data as Record<string, unknown> | null) ?? {}) : response.data
-    const metadata = spec.type === 'kv-v2' ? ((response.data.metadata as Record<string, unknown>) ?? {}) : {}
-    const data = buildData(resource, { secrets: kvData, metadata, raw: response.data }, services)
+    const data = await readStaticSecret(resource, access, services)
 
     const mac = hmac ? secretMac(await services.hmacKey(), data) : undefined
     const { existing, drift } = await inspectDestination(resource, services)
@@ -63,8 +56,14 @@ export async function reconcileStaticSecret(resource: VaultStaticSecret, control
       await writeSecret(resource, existing, data, mac, services)
       if (hmac && changed && !firstSync) updates.push(...(await restartTargets(resource, services)))
     }
-    const horizon = horizonMs(resource, services)
-    const message = `Secret synced, horizon=${Math.round(horizon / 1000)}s`
+    let horizon = horizonMs(resource, services)
+    let changes = ''
+    if (spec.syncConfig?.instantUpdates && spec.type === 'kv-v2') {
+      const feed = await services.instantUpdates(resource, access, { mount: trim(spec.mount), path: trim(spec.path) })
+      if (feed.via === 'polling') horizon = horizon ? Math.min(horizon, feed.everyMs) : feed.everyMs
+      changes = feed.via === 'events' ? ', instant updates by Vault events' : `, instant updates by reading every ${feed.everyMs / 1000}s (${feed.reason})`
+    }
+    const message = `Secret synced, horizon=${Math.round(horizon / 1000)}s${changes}`
     updates.push({ type: 'SecretSynced', ok: true, reason: 'Synced', message }, ...healthConditions(resource.kind, true))
     await writeStatus(resource, { lastGeneration: resource.metadata.generation, secretMAC: mac ?? status?.secretMAC, vaultClientMeta: access.meta() }, updates, services)
     if (write) await services.status.event(resource, 'Normal', 'SecretSynced', drift ? 'Secret synced: repaired a change made by hand' : 'Secret synced')
@@ -74,6 +73,19 @@ export async function reconcileStaticSecret(resource: VaultStaticSecret, control
     if (error instanceof SyncFailure && !error.retry) return outcome
     throw Object.assign(error as Error, { outcome })
   }
+}
+
+/** Reads the secret from Vault and renders the destination's data; writes nothing (also the dry run). */
+export async function readStaticSecret(resource: VaultStaticSecret, access: VaultAccess, services: SyncServices) {
+  const { spec } = resource
+  const token = await access.token().catch((error: unknown) => Promise.reject(failure('VaultClientError', error)))
+  const headers = spec.namespace ? { 'X-Vault-Namespace': spec.namespace } : undefined
+  const response = await timedVault(services.metrics, 'read', access.connection, () =>
+    access.client.request<{ data: Record<string, unknown> }>({ method: 'GET', path: staticSecretPath(spec), token, headers, query: { version: spec.version || undefined } }),
+  ).catch((error: unknown) => Promise.reject(failure('VaultClientError', error)))
+  const kvData = spec.type === 'kv-v2' ? ((response.data.data as Record<string, unknown> | null) ?? {}) : response.data
+  const metadata = spec.type === 'kv-v2' ? ((response.data.metadata as Record<string, unknown>) ?? {}) : {}
+  return buildData(resource, { secrets: kvData, metadata, raw: response.data }, services)
 }
 
 function horizonMs(resource: VaultStaticSecret, services: SyncServices): number {

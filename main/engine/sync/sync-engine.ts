@@ -7,22 +7,23 @@ import { Registry } from 'prom-client'
 import { systemClock, type Clock } from '../clock.ts'
 import { KubeApi, KubeError } from '../kube/api.ts'
 import { createLogger, type Logger } from '../telemetry/log.ts'
+import { KvChangeFeed } from '../vault/changes.ts'
 import { maskId } from '../vault/renewal.ts'
 import { API_VERSION, PLURALS, type AnyResource, type Kind, type SecretResource, type SecretTransformation, type VaultAuth, type VaultConnection, type VaultDynamicSecret } from './api.ts'
 import { reconcileAuth, reconcileConnection, reconcileTransformation, type Verdict } from './config-resources.ts'
 import { OWNER_LABELS, OWNER_UID_LABEL, type KubeSecret } from './destination.ts'
-import type { Diagnosis } from './diagnose.ts'
+import { diagnose, type Diagnosis } from './diagnose.ts'
 import { reconcileDynamicSecret } from './dynamic-secret.ts'
 import { decodeSecretData, loadHmacKey, secretMac } from './hmac.ts'
 import { syncMetrics, type SyncSnapshot } from './metrics.ts'
 import { reconcilePkiSecret } from './pki-secret.ts'
 import { WorkQueue } from './queue.ts'
-import type { SyncControl, SyncOutcome, SyncServices } from './reconciler.ts'
+import { failure, resolveVault, SyncFailure, type SyncControl, type SyncOutcome, type SyncServices } from './reconciler.ts'
 import { parseRef } from './refs.ts'
 import { RolloutRestarter, type RolloutOptions } from './rollout.ts'
-import { reconcileStaticSecret } from './static-secret.ts'
+import { readStaticSecret, reconcileStaticSecret, validateStaticSecret } from './static-secret.ts'
 import { StatusWriter } from './status.ts'
-import { VaultClientFactory, type AddressResolver } from './vault-clients.ts'
+import { VaultClientFactory, type AddressResolver, type VaultAccess } from './vault-clients.ts'
 
 export type SyncMode = 'write' | 'observe'
 
@@ -80,6 +81,8 @@ export interface SyncRecord {
   control: ResourceControl
 }
 
+export type DryRun = { ok: true; keys: { key: string; bytes: number; masked: string }[] } | { ok: false; error: string; diagnosis: Diagnosis }
+
 export type SyncEvent =
   | { kind: 'record'; record: SyncRecord }
   | { kind: 'removed'; key: string }
@@ -110,6 +113,9 @@ export class SyncEngine {
   #mode: SyncMode = 'write'
   #stopped = false
   #hmacKey: Promise<Buffer> | undefined
+  /** One change feed per Vault token (auth and namespace), and each resource's subscription to it. */
+  readonly #feeds = new Map<string, { feed: KvChangeFeed; started: Promise<unknown> }>()
+  readonly #subscriptions = new Map<string, () => void>()
 
   constructor(options: SyncEngineOptions) {
     this.#options = { ...options, clock: options.clock ?? systemClock, operatorNamespace: options.operatorNamespace ?? 'vault-secrets-operator', log: options.log ?? createLogger({ level: 'silent' }) }
@@ -141,6 +147,7 @@ export class SyncEngine {
       metrics,
       log: this.#options.log,
       written: new Map(),
+      instantUpdates: (resource, access, path) => this.#instantUpdates(resource, access, path),
     }
     this.#queue = new WorkQueue((key) => this.#reconcile(key), clock, { concurrency: options.concurrency ?? 100 }, (key, error, retryInMs) =>
       this.#options.log.warn({ resource: key, retryInMs, err: (error as Error).message }, 'reconcile failed'),
@@ -174,6 +181,8 @@ export class SyncEngine {
     this.#queue.stop()
     const informers = [...[...this.#informers.values()].flatMap((byNamespace) => [...byNamespace.values()]), ...this.#secrets.values()]
     await Promise.all(informers.map((informer) => informer.stop()))
+    for (const { feed } of this.#feeds.values()) feed.stop()
+    this.#feeds.clear()
     this.#vault.close()
     this.kube.close()
   }
@@ -206,6 +215,24 @@ export class SyncEngine {
   /** *Sync once*: after the first sync the destination is never rewritten. */
   setSyncOnce(key: string, once: boolean): void {
     this.#setControl(key, { once })
+  }
+
+  /**
+   * Renders what a VaultStaticSecret would write, without writing: each key with its size, values masked. The
+   * resource may be one not yet applied (an edited transformation). Dynamic and PKI secrets are refused, since
+   * reading them creates credentials or certificates in Vault.
+   */
+  async dryRun(resource: AnyResource): Promise<DryRun> {
+    if (resource.kind !== 'VaultStaticSecret') throw new Error(`A dry run of a ${resource.kind} would create credentials or a certificate in Vault, so it is not offered: use a VaultStaticSecret, or sync and inspect the result.`)
+    try {
+      validateStaticSecret(resource)
+      const access = await resolveVault(resource, this.#services)
+      const data = await readStaticSecret(resource, access, this.#services)
+      return { ok: true, keys: Object.entries(data).map(([key, value]) => ({ key, bytes: value.length, masked: '••••••••' })) }
+    } catch (error) {
+      const failed = error instanceof SyncFailure ? error : failure('VaultStaticSecretError', error)
+      return { ok: false, error: failed.message, diagnosis: await diagnose(resource, failed, undefined) }
+    }
   }
 
   controls(): Record<string, ResourceControl> {
@@ -414,6 +441,8 @@ export class SyncEngine {
   #deleted(kind: Kind, object: AnyResource): void {
     const key = resourceKey(kind, object.metadata.namespace, object.metadata.name)
     this.#queue.forget(key)
+    this.#subscriptions.get(key)?.()
+    this.#subscriptions.delete(key)
     this.#seen.delete(key)
     this.#records.delete(key)
     this.#services.written.delete(object.metadata.uid)
@@ -441,6 +470,24 @@ export class SyncEngine {
     } catch (error) {
       this.#emit({ kind: 'lease-revoked', key, leaseId: maskId(leaseId), ok: false, message: `could not revoke lease ${maskId(leaseId)} of deleted ${key}: ${(error as Error).message}` })
     }
+  }
+
+  async #instantUpdates(resource: SecretResource, access: VaultAccess, path: { mount: string; path: string }): Promise<{ via: 'events' } | { via: 'polling'; everyMs: number; reason: string }> {
+    const everyMs = this.#options.instantPollMs ?? 5_000
+    let feed = this.#feeds.get(access.meta().cacheKey)
+    if (!feed) {
+      const created = new KvChangeFeed(access.client, access.token, { clock: this.#options.clock, pollIntervalMs: everyMs })
+      feed = { feed: created, started: created.start() }
+      this.#feeds.set(access.meta().cacheKey, feed)
+    }
+    const status = await feed.started.then(() => feed.feed.status)
+    if (status.mode === 'polling') return { via: 'polling', everyMs, reason: status.reason }
+    const key = resourceKey(resource.kind, resource.metadata.namespace, resource.metadata.name)
+    if (!this.#subscriptions.has(key)) {
+      this.#subscriptions.set(key, feed.feed.watch(path.mount, path.path, () => this.#queue.addAfter(key, Math.round(this.#options.clock.random() * 2_000)), access.token))
+      await this.#services.status.event(resource, 'Normal', 'EventWatcherStarted', 'Started watching events from Vault')
+    }
+    return { via: 'events' }
   }
 
   #ownerOf(secret: KubeSecret, then: (key: string) => void): void {

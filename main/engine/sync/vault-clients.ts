@@ -30,7 +30,7 @@ export interface VaultAccess {
 }
 
 /** Where a VaultConnection's address is reached from the laptop (direct, mapped, or a port-forward). */
-export type AddressResolver = (address: string) => Promise<{ address: string; how: string }>
+export type AddressResolver = (address: string) => Promise<{ address: string; how: string; tlsServerName?: string }>
 
 const direct: AddressResolver = async (address) => ({ address, how: 'direct' })
 
@@ -120,7 +120,7 @@ export class VaultClientFactory {
 
   async #buildClient(connection: VaultConnection, auth: VaultAuth | undefined): Promise<{ client: VaultClient; route: string }> {
     const spec = connection.spec
-    const { address, how } = await this.resolveAddress(spec.address.replace(/\/+$/, ''))
+    const { address, how, tlsServerName } = await this.resolveAddress(spec.address.replace(/\/+$/, ''))
     let caCert: string | undefined
     if (spec.caCertSecretRef) {
       const path = `/api/v1/namespaces/${connection.metadata.namespace}/secrets/${spec.caCertSecretRef}`
@@ -141,7 +141,7 @@ export class VaultClientFactory {
       }
     }
     const client = new VaultClient(
-      { address, caCert, caCertPath: spec.caCertPath, skipVerify: spec.skipTLSVerify ?? false, tlsServerName: spec.tlsServerName, namespace: auth?.spec.namespace },
+      { address, caCert, caCertPath: spec.caCertPath, skipVerify: spec.skipTLSVerify ?? false, tlsServerName: spec.tlsServerName ?? tlsServerName, namespace: auth?.spec.namespace },
       { headers: { ...spec.headers, ...auth?.spec.headers }, timeoutMs: spec.timeout ? parseDuration(spec.timeout, 'spec.timeout') : undefined },
     )
     return { client, route: how }

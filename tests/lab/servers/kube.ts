@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { Agent, request } from 'node:https'
 import { join } from 'node:path'
 import { freePort, startServer, type RunningServer } from '../process.ts'
@@ -53,20 +53,24 @@ export async function startEtcd(etcd: string, runDir: string, timeoutMs: number,
  * and TokenReview work), an admin reached with a static bearer token. It has no controllers: tests create
  * the namespaces and ServiceAccounts they need.
  */
-export async function startKubeApiserver(apiserver: string, etcdUrl: string, runDir: string, timeoutMs: number, signal: AbortSignal) {
+/** `port` and keys already in the run dir are reused, so a test can restart the apiserver under its clients. */
+export async function startKubeApiserver(apiserver: string, etcdUrl: string, runDir: string, timeoutMs: number, signal: AbortSignal, options: { port?: number } = {}) {
   const dir = join(runDir, 'kube')
   const certDir = join(dir, 'certs')
   mkdirSync(certDir, { recursive: true })
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  })
-  writeFileSync(join(dir, 'sa.pub'), publicKey)
-  writeFileSync(join(dir, 'sa.key'), privateKey, { mode: 0o600 })
-  const adminToken = randomBytes(24).toString('base64url')
-  writeFileSync(join(dir, 'tokens.csv'), `${adminToken},lab-admin,lab-admin,"system:masters"\n`, { mode: 0o600 })
-  const port = await freePort()
+  if (!existsSync(join(dir, 'tokens.csv'))) {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    })
+    writeFileSync(join(dir, 'sa.pub'), publicKey)
+    writeFileSync(join(dir, 'sa.key'), privateKey, { mode: 0o600 })
+    writeFileSync(join(dir, 'tokens.csv'), `${randomBytes(24).toString('base64url')},lab-admin,lab-admin,"system:masters"\n`, { mode: 0o600 })
+  }
+  const publicKey = readFileSync(join(dir, 'sa.pub'), 'utf8')
+  const adminToken = readFileSync(join(dir, 'tokens.csv'), 'utf8').split(',')[0]!
+  const port = options.port ?? (await freePort())
   const server = `https://127.0.0.1:${port}`
   // Readiness is asked before the serving certificate can be known; it is checked afterwards, by every client.
   const probe = new Agent({ rejectUnauthorized: false })
