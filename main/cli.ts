@@ -20,7 +20,7 @@ import { VaultProxy } from './engine/proxy/server.ts'
 import { localCertificate } from './engine/proxy/tls.ts'
 
 const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS] [--sync [--context NAME] [--namespace NS]... [--mode auto|write|observe] [--metrics-port PORT]]
-       vault-tray crds install [--context NAME]
+       vault-tray crds install [--context NAME] [--take-over]
        vault-tray token-helper get|store|erase
        vault-tray token-helper enable|disable [--cli vault|bao]
        vault-tray proxy [--port PORT | --socket PATH] [--tls]
@@ -35,6 +35,7 @@ const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS] [
     --mode      auto (observe when VSO runs in the cluster, the default), write, or observe
     --metrics-port  serve Prometheus metrics on 127.0.0.1:PORT/metrics (default 9464; 0 picks a free port)
   crds install  install or upgrade VSO's custom resource definitions in the kube-context
+    --take-over replace CRDs another installer (VSO's Helm chart) put there; without it they are kept
   token-helper  the vault/bao CLI token helper: keeps the CLI's token in the OS keychain, not in ~/.vault-token
     enable      write the token_helper line into ~/.vault (or ~/.bao with --cli bao); disable takes it out
   proxy         a caching Vault proxy on 127.0.0.1 in front of VAULT_ADDR (static KV secret cache per token)
@@ -137,12 +138,12 @@ async function startSync(kube: LoadedKubeConfig | undefined, values: { context?:
 }
 
 async function crds(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { context: { type: 'string' } } })
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { context: { type: 'string' }, 'take-over': { type: 'boolean', default: false } } })
   if (positionals[0] !== 'install') throw new UsageError(positionals[0] ? `unknown crds operation "${positionals[0]}"` : 'crds needs an operation: install')
   const kube = loadKubeConfig()
   if (!kube) throw new UsageError('No kubeconfig: set KUBECONFIG.')
   const config = values.context ? configForContext(kube, values.context) : kube.config
-  for (const result of await installCrds(config)) console.log(`${result.name}: ${result.action}`)
+  for (const result of await installCrds(config, { takeOver: values['take-over'] })) console.log(`${result.name}: ${result.action}${result.detail ? ` (${result.detail})` : ''}`)
   return 0
 }
 

@@ -120,7 +120,7 @@ export async function reconcileDynamicSecret(resource: VaultDynamicSecret, contr
 
 /** Nothing to fetch: keep the lease, make sure the status says all is well, and come back at the horizon. */
 async function keep(resource: VaultDynamicSecret, access: VaultAccess, updates: ConditionUpdate[], horizon: number, services: SyncServices): Promise<SyncOutcome> {
-  const { conditions: _conditions, ...fields } = resource.status!
+  const { conditions, ...fields } = resource.status!
   const message = `Secret synced, lease_id="${maskId(fields.secretLease.id)}", horizon=${Math.round(horizon / 1000)}s`
   await writeStatus(resource, { ...fields, vaultClientMeta: access.meta() }, [...updates, { type: 'SecretSynced', ok: true, reason: 'Synced', message }, ...healthConditions(resource.kind, true)], services)
   return { ok: true, wrote: false, drift: false, message: updates.length > 0 ? 'renewed' : 'unchanged', requeueAfterMs: horizon || undefined, route: access.route }

@@ -204,7 +204,7 @@ export async function recordFailure(resource: SecretResource, error: SyncFailure
   await services.status.event(resource, 'Warning', error.reason, message).catch(() => {})
   const updates: ConditionUpdate[] = [{ type: 'SecretSynced', ok: false, reason: 'Synced', message }, ...healthConditions(resource.kind, false, message)]
   // everything that was good is kept: only the conditions change
-  const { conditions: _conditions, ...kept } = (resource.status ?? {}) as Record<string, unknown>
+  const { conditions, ...kept } = (resource.status ?? {}) as Record<string, unknown>
   const pkiFields = resource.kind === 'VaultPKISecret' ? { valid: false, error: error.reason } : {}
   await writeStatus(resource, { ...EMPTY_STATUS[resource.kind], ...kept, ...pkiFields } as never, updates, services).catch(() => {})
   return { ok: false, wrote: false, drift: false, message, diagnosis, invalid: !error.retry }

@@ -50,7 +50,8 @@ export function mergeConditions(existing: Condition[] | undefined, updates: Cond
       type: update.type,
       status,
       reason: update.reason,
-      message: update.message,
+      // the CRD caps a condition message at 32768 characters
+      message: update.message.slice(0, 32_768),
       lastTransitionTime: unchanged ? previous.lastTransitionTime : now,
       observedGeneration: generation,
     })
