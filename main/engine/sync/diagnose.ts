@@ -31,18 +31,23 @@ export async function diagnose(resource: SecretResource, failure: SyncFailure, a
   const said = error.errors.join('; ')
   if (error.isSealed) return { cause: 'Vault is sealed.', fix: 'Unseal it (vault operator unseal); syncing resumes on its own.', evidence }
   if (error.status === 0) return { cause: `Vault cannot be reached from this machine (${error.errors[0]}).`, fix: 'Start Vault or correct the VaultConnection address; a cluster-internal address needs a port-forward or an address mapped in settings.', evidence }
-  if (/\/login$/.test(error.path)) return diagnoseLogin(error, said, evidence)
+  if (/\/login$/.test(error.path)) return diagnoseLogin(error, said, access?.method, evidence)
   if (error.isPermissionDenied) return diagnosePermission(resource, error, access, evidence)
   if (error.status === 404) return { cause: `Nothing at ${error.path} in Vault.`, fix: 'Check spec.mount and spec.path, and that the secret was written.', evidence }
   return { cause: `Vault answered ${error.status}: ${said || 'no detail'}.`, fix: 'See the resource\'s events for details.', evidence }
 }
 
-function diagnoseLogin(error: VaultError, said: string, evidence: string[]): Diagnosis {
+function diagnoseLogin(error: VaultError, said: string, method: string | undefined, evidence: string[]): Diagnosis {
   const mount = error.path.replace(/^auth\//, '').replace(/\/login$/, '')
   if (/invalid role name|role .* not found|role not found/i.test(said)) return { cause: `The role named in the VaultAuth does not exist at auth/${mount}.`, fix: `Create the role in Vault (vault write auth/${mount}/role/<name> …), or correct the role in the VaultAuth.`, evidence }
   if (/service account name not authorized|service account .* not authorized/i.test(said)) return { cause: 'The Vault role is not bound to this ServiceAccount.', fix: 'Add the ServiceAccount to the role\'s bound_service_account_names, or name a bound one in the VaultAuth.', evidence }
   if (/namespace not authorized/i.test(said)) return { cause: 'The Vault role is not bound to this Kubernetes namespace.', fix: 'Add the namespace to the role\'s bound_service_account_namespaces.', evidence }
   if (/tokenreview|lookup failed|dial tcp|connection refused|no such host|x509|certificate|context deadline/i.test(said)) {
+    return { cause: 'Vault could not check the ServiceAccount token with the cluster (TokenReview failed).', fix: `Vault must reach the apiserver: check kubernetes_host and kubernetes_ca_cert in auth/${mount}/config, and that its token reviewer may create tokenreviews (system:auth-delegator).`, evidence }
+  }
+  // OpenBao and Vault say no more than this when their TokenReview call fails (unreachable apiserver, wrong CA,
+  // a reviewer without system:auth-delegator): the reasons above all have words of their own
+  if (/^permission denied$/i.test(said) && method === 'kubernetes') {
     return { cause: 'Vault could not check the ServiceAccount token with the cluster (TokenReview failed).', fix: `Vault must reach the apiserver: check kubernetes_host and kubernetes_ca_cert in auth/${mount}/config, and that its token reviewer may create tokenreviews (system:auth-delegator).`, evidence }
   }
   if (/audience/i.test(said)) return { cause: 'The token\'s audience does not match the Vault role.', fix: 'Set kubernetes.audiences in the VaultAuth to the role\'s audience.', evidence }
