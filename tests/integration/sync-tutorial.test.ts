@@ -110,3 +110,23 @@ describe('the tutorial, dynamic secret', () => {
     expect(reasons).toEqual(expect.arrayContaining(['SecretSynced', 'SecretRotated', 'RolloutRestartTriggered']))
   })
 })
+
+describe('metrics', () => {
+  it('serves VSO-named metrics on loopback, with no secret value in them', async () => {
+    const { serveMetrics } = await import('../../main/engine/telemetry/metrics-server.ts')
+    const server = await serveMetrics(engine.registry, 0)
+    try {
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/)
+      const text = await (await fetch(server.url)).text()
+      expect(text).toMatch(/^vso_client_operations_total\{operation="read",vault_connection="vault\/vault-connection"\} [1-9]/m)
+      expect(text).toMatch(new RegExp(`^controller_resource_status\\{controller="vaultstaticsecret",namespace="${stat.namespace}",name="${stat.secret}"\\} 1$`, 'm'))
+      expect(text).toMatch(new RegExp(`^vault_tray_sync_secrets\\{namespace="${dynamic.namespace}",kind="VaultDynamicSecret"\\} 1$`, 'm'))
+      expect(text).toMatch(/^vault_tray_auth_methods\{method="kubernetes"\} 2$/m)
+      expect(text).toMatch(/^controller_runtime_reconcile_total\{controller="vaultdynamicsecret",result="requeue_after"\} [1-9]/m)
+      const values = [...Object.values((await readSecret(stat.namespace, stat.destination))!), ...Object.values((await readSecret(dynamic.namespace, dynamic.destination))!)]
+      for (const value of values) expect(text).not.toContain(value)
+    } finally {
+      await server.close()
+    }
+  })
+})
