@@ -64,9 +64,9 @@ export async function readResource<T = { status?: Record<string, unknown>; metad
   return adminApi().get<T>(resourcePath(kind, namespace, name))
 }
 
-export async function eventsFor(namespace: string, name: string): Promise<{ reason: string; type: string; message: string; count: number }[]> {
-  const list = await adminApi().get<{ items: { reason: string; type: string; message: string; count: number; involvedObject: { name: string } }[] }>(`/api/v1/namespaces/${namespace}/events`)
-  return list.items.filter((event) => event.involvedObject.name === name)
+export async function eventsFor(namespace: string, name: string, kind?: string): Promise<{ reason: string; type: string; message: string; count: number }[]> {
+  const list = await adminApi().get<{ items: { reason: string; type: string; message: string; count: number; involvedObject: { name: string; kind: string } }[] }>(`/api/v1/namespaces/${namespace}/events`)
+  return list.items.filter((event) => event.involvedObject.name === name && (!kind || event.involvedObject.kind === kind))
 }
 
 /** Polls until check returns a value that is not undefined/false; fails with the last value seen. */
