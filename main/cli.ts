@@ -10,6 +10,7 @@ import { configForContext, loadKubeConfig, type LoadedKubeConfig } from './engin
 import { installCrds } from './engine/kube/crds.ts'
 import { VaultAddressResolver } from './engine/kube/vault-address.ts'
 import { detectOperator } from './engine/kube/vso-detect.ts'
+import { fileLedger } from './engine/sync/lease-ledger.ts'
 import { SyncEngine } from './engine/sync/sync-engine.ts'
 import { createLogger } from './engine/telemetry/log.ts'
 import { serveMetrics } from './engine/telemetry/metrics-server.ts'
@@ -120,6 +121,7 @@ async function startSync(kube: LoadedKubeConfig | undefined, values: { context?:
     },
     log: createLogger(),
     version: VERSION,
+    ledger: fileLedger(join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'vault-tray', 'sync', `${config.getCurrentContext()}.leases.json`), (message) => console.error(message)),
     onEvent: (event) => {
       if (values.json) return console.log(JSON.stringify({ sync: event }))
       if (event.kind === 'mode') console.log(`sync   ${config.getCurrentContext()}  ${event.mode === 'write' ? 'syncing' : 'observing only'}: ${event.evidence.join('; ')}`)

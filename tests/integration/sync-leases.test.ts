@@ -1,8 +1,12 @@
 // Leases and certificates over time: renewal until Vault will not extend, revocation of a deleted resource's
 // lease, and certificates issued again before they expire. Real OpenBao, PostgreSQL and kube-apiserver.
 import { X509Certificate } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { API_VERSION } from '../../main/engine/sync/api.ts'
+import { fileLedger } from '../../main/engine/sync/lease-ledger.ts'
 import type { SyncEngine } from '../../main/engine/sync/sync-engine.ts'
 import { bao, canLogIn, databaseRole, lab, unique } from './helpers.ts'
 import { adminApi, apply, createNamespace, ensureCrds, eventsFor, eventually, kubernetesAuth, kubernetesRole, readResource, readSecret, resourcePath, startEngine } from './sync-helpers.ts'
@@ -95,5 +99,33 @@ describe('PKI secrets', () => {
     }, 'a new certificate before expiry', 20_000)
     expect(renewed.serialNumber).not.toBe(status.serialNumber)
     expect(new X509Certificate((await readSecret(namespace, 'tls'))!['tls.crt']!).serialNumber).not.toBe(certificate.serialNumber)
+  })
+})
+
+describe('a resource deleted while the engine was stopped', () => {
+  it('has its lease revoked at the next start, from the lease ledger', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vault-tray-ledger-'))
+    const ledger = fileLedger(join(dir, 'leases.json'))
+    const path = await databaseRole({ default_ttl: '1h', max_ttl: '2h' })
+    await authFor('offline', `path "${path}" { capabilities = ["read"] }\npath "sys/leases/revoke" { capabilities = ["update"] }`)
+    const namespaces = [namespace]
+    let offline = (await startEngine(namespaces, { ledger })).engine
+    try {
+      await apply(dynamicSecret('offline', path, { vaultAuthRef: 'offline', revoke: true }))
+      const data = await eventually(() => readSecret(namespace, 'offline'), 'the credentials')
+      await offline.whenIdle()
+      await offline.stop()
+      // the main engine of this file must not see the deletion either
+      await engine.stop()
+      await adminApi().delete(resourcePath('VaultDynamicSecret', namespace, 'offline'))
+      expect(await canLogIn(data)).toBe(true)
+      offline = (await startEngine(namespaces, { ledger })).engine
+      await eventually(async () => !(await canLogIn(data)), 'the lease revoked at start')
+      expect(ledger.load()).toEqual([])
+    } finally {
+      await offline.stop()
+      engine = (await startEngine(namespaces, { rollout: { coalesceMs: 100, maxRestarts: 5, loopWindowMs: 60_000 } })).engine
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -110,7 +110,7 @@ export async function reconcileDynamicSecret(resource: VaultDynamicSecret, contr
     }
     await writeStatus(resource, fields, updates, services)
     if (!staticUnchanged) await services.status.event(resource, 'Normal', firstSync ? 'SecretSynced' : 'SecretRotated', message)
-    return { ok: true, wrote: !staticUnchanged, drift, message: staticUnchanged ? 'unchanged' : firstSync ? 'synced' : drift && !reason ? 'repaired drift' : 'rotated', requeueAfterMs: horizon || undefined, route: access.route }
+    return { ok: true, wrote: !staticUnchanged, drift, message: staticUnchanged ? 'unchanged' : firstSync ? 'synced' : drift && !reason ? 'repaired drift' : 'rotated', requeueAfterMs: horizon || undefined, route: access.route, leaseId: newLease.id || undefined }
   } catch (error) {
     const outcome = await recordFailure(resource, error instanceof SyncFailure ? error : failure('VaultClientError', error), access, services)
     if (error instanceof SyncFailure && !error.retry) return outcome
@@ -123,7 +123,7 @@ async function keep(resource: VaultDynamicSecret, access: VaultAccess, updates: 
   const { conditions, ...fields } = resource.status!
   const message = `Secret synced, lease_id="${maskId(fields.secretLease.id)}", horizon=${Math.round(horizon / 1000)}s`
   await writeStatus(resource, { ...fields, vaultClientMeta: access.meta() }, [...updates, { type: 'SecretSynced', ok: true, reason: 'Synced', message }, ...healthConditions(resource.kind, true)], services)
-  return { ok: true, wrote: false, drift: false, message: updates.length > 0 ? 'renewed' : 'unchanged', requeueAfterMs: horizon || undefined, route: access.route }
+  return { ok: true, wrote: false, drift: false, message: updates.length > 0 ? 'renewed' : 'unchanged', requeueAfterMs: horizon || undefined, route: access.route, leaseId: fields.secretLease.id || undefined }
 }
 
 /** Renews the lease for its full duration; undefined when Vault will not (any more), so new credentials are due. */

@@ -67,6 +67,8 @@ export interface SyncOutcome {
   invalid?: boolean
   requeueAfterMs?: number
   route?: string
+  /** The lease the destination's data came with (dynamic secrets), to revoke on deletion. */
+  leaseId?: string
 }
 
 /** A failure with VSO's event reason; `retry` false means nothing will change until the resource does. */

@@ -15,6 +15,7 @@ import { OWNER_LABELS, OWNER_UID_LABEL, type KubeSecret } from './destination.ts
 import { diagnose, type Diagnosis } from './diagnose.ts'
 import { reconcileDynamicSecret } from './dynamic-secret.ts'
 import { decodeSecretData, loadHmacKey, secretMac } from './hmac.ts'
+import { memoryLedger, type LeaseLedger, type LedgerEntry } from './lease-ledger.ts'
 import { syncMetrics, type SyncSnapshot } from './metrics.ts'
 import { reconcilePkiSecret } from './pki-secret.ts'
 import { WorkQueue } from './queue.ts'
@@ -48,6 +49,8 @@ export interface SyncEngineOptions {
   rollout?: RolloutOptions
   /** Instant updates where Vault has no event stream: how often the secret is read again. */
   instantPollMs?: number
+  /** Where leases to revoke on deletion are remembered across restarts; in memory when unset. */
+  ledger?: LeaseLedger
   /** Tells whether VSO runs in the cluster (kube/vso-detect.ts); without it, `auto` means write. */
   detectOperator?: (config: KubeConfig) => Promise<{ running: boolean | 'unknown'; evidence: string[] }>
   registry?: Registry
@@ -116,6 +119,8 @@ export class SyncEngine {
   /** One change feed per Vault token (auth and namespace), and each resource's subscription to it. */
   readonly #feeds = new Map<string, { feed: KvChangeFeed; started: Promise<unknown> }>()
   readonly #subscriptions = new Map<string, () => void>()
+  readonly #ledger: LeaseLedger
+  readonly #leases = new Map<string, LedgerEntry>()
 
   constructor(options: SyncEngineOptions) {
     this.#options = { ...options, clock: options.clock ?? systemClock, operatorNamespace: options.operatorNamespace ?? 'vault-secrets-operator', log: options.log ?? createLogger({ level: 'silent' }) }
@@ -149,6 +154,7 @@ export class SyncEngine {
       written: new Map(),
       instantUpdates: (resource, access, path) => this.#instantUpdates(resource, access, path),
     }
+    this.#ledger = options.ledger ?? memoryLedger()
     this.#queue = new WorkQueue((key) => this.#reconcile(key), clock, { concurrency: options.concurrency ?? 100 }, (key, error, retryInMs) =>
       this.#options.log.warn({ resource: key, retryInMs, err: (error as Error).message }, 'reconcile failed'),
     )
@@ -174,6 +180,33 @@ export class SyncEngine {
       started.push(secrets.start())
     }
     await Promise.all(started)
+    await this.#revokeLeasesDeletedMeanwhile()
+  }
+
+  /** Leases recorded before a stop whose resource is gone now: it was deleted while the engine was away. */
+  async #revokeLeasesDeletedMeanwhile(): Promise<void> {
+    const present = new Set(this.#list('VaultDynamicSecret').map((resource) => resource.metadata.uid))
+    for (const entry of this.#ledger.load()) {
+      if (present.has(entry.uid)) {
+        this.#leases.set(entry.uid, entry)
+        continue
+      }
+      const { namespace, name, uid, leaseId, vaultAuthRef } = entry
+      const gone = { kind: 'VaultDynamicSecret', metadata: { namespace, name, uid }, spec: { revoke: true, vaultAuthRef } } as VaultDynamicSecret
+      await this.#revokeLease(resourceKey('VaultDynamicSecret', namespace, name), gone, leaseId)
+    }
+    this.#ledger.save([...this.#leases.values()])
+  }
+
+  #remember(resource: SecretResource, leaseId: string | undefined): void {
+    const { uid, namespace, name } = resource.metadata
+    const wanted = resource.kind === 'VaultDynamicSecret' && resource.spec.revoke && leaseId
+    const known = this.#leases.get(uid)
+    if (wanted && known?.leaseId === leaseId) return
+    if (!wanted && !known) return
+    if (wanted) this.#leases.set(uid, { uid, namespace, name, leaseId, vaultAuthRef: resource.spec.vaultAuthRef })
+    else this.#leases.delete(uid)
+    this.#ledger.save([...this.#leases.values()])
   }
 
   async stop(): Promise<void> {
@@ -373,6 +406,7 @@ export class SyncEngine {
       }
       const syncControl: SyncControl = { force, once: control.once }
       const outcome = await this.#reconcileSecret(resource as SecretResource, syncControl)
+      if (outcome.ok) this.#remember(resource as SecretResource, outcome.leaseId)
       this.#publishOutcome(base, outcome)
       metrics.syncs.inc({ kind, outcome: outcome.ok ? (outcome.drift ? 'repaired' : outcome.message) : 'failed' })
       metrics.reconciles.inc({ controller, result: outcome.requeueAfterMs ? 'requeue_after' : 'success' })
@@ -448,13 +482,20 @@ export class SyncEngine {
     this.#services.written.delete(object.metadata.uid)
     this.#services.status.forget(object.metadata.uid)
     this.#emit({ kind: 'removed', key })
-    if (kind === 'VaultDynamicSecret') void this.#revokeLease(key, object as VaultDynamicSecret)
+    if (kind === 'VaultDynamicSecret') {
+      // the ledger knows the latest lease even when the deleted object's status lags behind
+      const recorded = this.#leases.get(object.metadata.uid)
+      void this.#revokeLease(key, object as VaultDynamicSecret, recorded?.leaseId ?? (object as VaultDynamicSecret).status?.secretLease?.id)
+      if (recorded) {
+        this.#leases.delete(object.metadata.uid)
+        this.#ledger.save([...this.#leases.values()])
+      }
+    }
     if (!SECRET_KINDS.has(kind)) for (const dependent of this.#dependents(object)) this.#queue.add(dependent)
   }
 
   /** `spec.revoke`: the lease of a deleted VaultDynamicSecret is revoked when the engine sees the deletion. */
-  async #revokeLease(key: string, resource: VaultDynamicSecret): Promise<void> {
-    const leaseId = resource.status?.secretLease?.id
+  async #revokeLease(key: string, resource: VaultDynamicSecret, leaseId = resource.status?.secretLease?.id): Promise<void> {
     if (!resource.spec.revoke || !leaseId || !this.#writes(resource.metadata.namespace)) return
     try {
       const { operatorNamespace } = this.#options
