@@ -8,6 +8,7 @@ import { SystemKeychain } from './engine/cache/keychain.ts'
 import { Engine, type HealthReport } from './engine/engine.ts'
 import { configForContext, loadKubeConfig, type LoadedKubeConfig } from './engine/kube/contexts.ts'
 import { installCrds } from './engine/kube/crds.ts'
+import { preflight } from './engine/kube/preflight.ts'
 import { VaultAddressResolver } from './engine/kube/vault-address.ts'
 import { detectOperator } from './engine/kube/vso-detect.ts'
 import { fileLedger } from './engine/sync/lease-ledger.ts'
@@ -22,6 +23,7 @@ import { localCertificate } from './engine/proxy/tls.ts'
 
 const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS] [--sync [--context NAME] [--namespace NS]... [--mode auto|write|observe] [--metrics-port PORT]]
        vault-tray crds install [--context NAME] [--take-over]
+       vault-tray preflight [--context NAME] [--namespace NS]
        vault-tray token-helper get|store|erase
        vault-tray token-helper enable|disable [--cli vault|bao]
        vault-tray proxy [--port PORT | --socket PATH] [--tls]
@@ -35,6 +37,7 @@ const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS] [
     --namespace sync only this namespace (repeat for more; default: all)
     --mode      auto (observe when VSO runs in the cluster, the default), write, or observe
     --metrics-port  serve Prometheus metrics on 127.0.0.1:PORT/metrics (default 9464; 0 picks a free port)
+  preflight     check with SelfSubjectAccessReview what the sync engine may do in the kube-context, and say what is missing
   crds install  install or upgrade VSO's custom resource definitions in the kube-context
     --take-over replace CRDs another installer (VSO's Helm chart) put there; without it they are kept
   token-helper  the vault/bao CLI token helper: keeps the CLI's token in the OS keychain, not in ~/.vault-token
@@ -139,6 +142,16 @@ async function startSync(kube: LoadedKubeConfig | undefined, values: { context?:
   }
 }
 
+async function preflightCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { context: { type: 'string' }, namespace: { type: 'string' } } })
+  const kube = loadKubeConfig()
+  if (!kube) throw new UsageError('No kubeconfig: set KUBECONFIG.')
+  const config = values.context ? configForContext(kube, values.context) : kube.config
+  const report = await preflight(config, { namespace: values.namespace })
+  console.log(report.summary)
+  return report.missing.length === 0 ? 0 : 1
+}
+
 async function crds(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { context: { type: 'string' }, 'take-over': { type: 'boolean', default: false } } })
   if (positionals[0] !== 'install') throw new UsageError(positionals[0] ? `unknown crds operation "${positionals[0]}"` : 'crds needs an operation: install')
@@ -206,6 +219,7 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'token-helper') return await tokenHelper(rest)
     if (command === 'proxy') return await proxy(rest)
     if (command === 'crds') return await crds(rest)
+    if (command === 'preflight') return await preflightCommand(rest)
     throw new UsageError(command ? `unknown command "${command}"` : 'no command given')
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

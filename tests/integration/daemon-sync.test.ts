@@ -1,0 +1,43 @@
+// `npm start -- --sync`: the daemon runs the sync engine on the kube-context and serves its metrics on loopback.
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { describe, expect, it } from 'vitest'
+import { API_VERSION } from '../../main/engine/sync/api.ts'
+import { bao, lab, unique } from './helpers.ts'
+import { apply, createNamespace, ensureCrds, eventually, kubernetesAuth, kubernetesRole, readSecret } from './sync-helpers.ts'
+
+describe('vault-tray daemon --sync', () => {
+  it('syncs the namespace it is given, prints each resource state, and serves /metrics on 127.0.0.1', async () => {
+    await ensureCrds()
+    const mount = await kubernetesAuth()
+    const namespace = await createNamespace(unique('daemon'), 'app')
+    const kv = unique('kv')
+    await bao('POST', `sys/mounts/${kv}`, { type: 'kv', options: { version: '2' } })
+    await bao('POST', `${kv}/data/app`, { data: { password: 'from-vault' } })
+    await bao('PUT', `sys/policies/acl/${kv}`, { policy: `path "${kv}/data/app" { capabilities = ["read"] }` })
+    await kubernetesRole(mount, 'app', 'app', namespace, [kv])
+    await apply({ apiVersion: API_VERSION, kind: 'VaultConnection', metadata: { name: 'conn', namespace }, spec: { address: lab.openbao.address } })
+    await apply({ apiVersion: API_VERSION, kind: 'VaultAuth', metadata: { name: 'default', namespace }, spec: { vaultConnectionRef: 'conn', method: 'kubernetes', mount, kubernetes: { role: 'app', serviceAccount: 'app', audiences: ['vault'] } } })
+    await apply({ apiVersion: API_VERSION, kind: 'VaultStaticSecret', metadata: { name: 'app', namespace }, spec: { type: 'kv-v2', mount: kv, path: 'app', vaultAuthRef: 'default', destination: { name: 'app', create: true } } })
+
+    const daemon = spawn(process.execPath, ['--import', 'tsx', 'main/cli.ts', 'daemon', '--sync', '--namespace', namespace, '--mode', 'write', '--metrics-port', '0', '--interval', '60'], {
+      env: { PATH: process.env.PATH, HOME: lab.runDir, VAULT_ADDR: lab.openbao.address, KUBECONFIG: lab.kube.kubeconfig },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    daemon.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    try {
+      await eventually(async () => (await readSecret(namespace, 'app'))?.password === 'from-vault', 'the daemon to sync the Secret')
+      const url = await eventually(async () => /metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(stdout)?.[1], 'the metrics address')
+      await eventually(async () => stdout.includes(`sync   VaultStaticSecret/${namespace}/app  synced: synced`), 'the synced line')
+      expect(stdout).toContain('sync   lab  syncing: mode set to write in settings')
+      const metrics = await (await fetch(url)).text()
+      expect(metrics).toMatch(new RegExp(`^vault_tray_sync_secrets\\{namespace="${namespace}",kind="VaultStaticSecret"\\} 1$`, 'm'))
+      expect(metrics).not.toContain('from-vault')
+      expect(stdout).not.toContain('from-vault')
+    } finally {
+      daemon.kill('SIGTERM')
+      await once(daemon, 'exit')
+    }
+  })
+})
