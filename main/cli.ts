@@ -12,7 +12,6 @@ import { preflight } from './engine/kube/preflight.ts'
 import { VaultAddressResolver } from './engine/kube/vault-address.ts'
 import { detectOperator } from './engine/kube/vso-detect.ts'
 import { fileLedger } from './engine/sync/lease-ledger.ts'
-import { SyncEngine } from './engine/sync/sync-engine.ts'
 import { createLogger } from './engine/telemetry/log.ts'
 import { serveMetrics } from './engine/telemetry/metrics-server.ts'
 import { vaultSettingsFromEnv } from './engine/vault/connection.ts'
@@ -97,7 +96,7 @@ async function daemon(args: string[]): Promise<number> {
   })
   if (!process.env.VAULT_ADDR && !kube) console.log(NOTHING_CONFIGURED)
   engine.start()
-  const sync = values.sync ? await startSync(kube, values) : undefined
+  const sync = values.sync ? await startSync(engine, kube, values) : undefined
   await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve))
   await sync?.()
   engine.stop()
@@ -105,7 +104,7 @@ async function daemon(args: string[]): Promise<number> {
 }
 
 /** Runs the sync engine and its metrics endpoint; returns what stops them. */
-async function startSync(kube: LoadedKubeConfig | undefined, values: { context?: string; namespace?: string[]; mode?: string; 'metrics-port'?: string; json?: boolean }): Promise<() => Promise<void>> {
+async function startSync(engine: Engine, kube: LoadedKubeConfig | undefined, values: { context?: string; namespace?: string[]; mode?: string; 'metrics-port'?: string; json?: boolean }): Promise<() => Promise<void>> {
   if (!kube) throw new UsageError('--sync needs a kube-context: set KUBECONFIG, or start the lab.')
   const mode = values.mode ?? 'auto'
   if (mode !== 'auto' && mode !== 'write' && mode !== 'observe') throw new UsageError(`--mode must be auto, write or observe, not "${mode}"`)
@@ -113,8 +112,14 @@ async function startSync(kube: LoadedKubeConfig | undefined, values: { context?:
   if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65_535) throw new UsageError(`--metrics-port must be a port number, not "${values['metrics-port']}"`)
   const config = values.context ? configForContext(kube, values.context) : kube.config
   const addresses = new VaultAddressResolver(config, {})
-  const sync = new SyncEngine({
-    kubeConfig: config,
+  const context = config.getCurrentContext()
+  engine.events.on('sync', (event) => {
+    if (values.json) return console.log(JSON.stringify({ sync: event }))
+    if (event.kind === 'mode') console.log(`sync   ${context}  ${event.mode === 'write' ? 'syncing' : 'observing only'}: ${event.evidence.join('; ')}`)
+    if (event.kind === 'record') console.log(`sync   ${event.record.key}  ${event.record.state}: ${event.record.diagnosis ? `${event.record.diagnosis.cause} ${event.record.diagnosis.fix}` : event.record.message}`)
+    if (event.kind === 'watch' || event.kind === 'lease-revoked') console.log(`sync   ${event.message}`)
+  })
+  const sync = await engine.startSync(context, {
     mode,
     namespaces: values.namespace?.length ? values.namespace : undefined,
     detectOperator,
@@ -124,20 +129,13 @@ async function startSync(kube: LoadedKubeConfig | undefined, values: { context?:
     },
     log: createLogger(),
     version: VERSION,
-    ledger: fileLedger(join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'vault-tray', 'sync', `${config.getCurrentContext()}.leases.json`), (message) => console.error(message)),
-    onEvent: (event) => {
-      if (values.json) return console.log(JSON.stringify({ sync: event }))
-      if (event.kind === 'mode') console.log(`sync   ${config.getCurrentContext()}  ${event.mode === 'write' ? 'syncing' : 'observing only'}: ${event.evidence.join('; ')}`)
-      if (event.kind === 'record') console.log(`sync   ${event.record.key}  ${event.record.state}: ${event.record.diagnosis ? `${event.record.diagnosis.cause} ${event.record.diagnosis.fix}` : event.record.message}`)
-      if (event.kind === 'watch' || event.kind === 'lease-revoked') console.log(`sync   ${event.message}`)
-    },
+    ledger: fileLedger(join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'vault-tray', 'sync', `${context}.leases.json`), (message) => console.error(message)),
   })
-  await sync.start()
   const metrics = await serveMetrics(sync.registry, metricsPort)
   console.log(`sync   metrics on ${metrics.url}`)
   return async () => {
     await metrics.close()
-    await sync.stop()
+    await engine.stopSync()
     await addresses.close()
   }
 }

@@ -2,7 +2,8 @@
 import { ClientCache, type ClientCacheOptions } from './cache/client-cache.ts'
 import { systemClock, type Clock } from './clock.ts'
 import { EventBus } from './events.ts'
-import type { LoadedKubeConfig } from './kube/contexts.ts'
+import { configForContext, type LoadedKubeConfig } from './kube/contexts.ts'
+import { SyncEngine, type SyncEngineOptions, type SyncEvent } from './sync/sync-engine.ts'
 import { readKubeHealth, type KubeHealth } from './kube/health.ts'
 import type { AuthConfig } from './vault/auth.ts'
 import { VaultClient } from './vault/client.ts'
@@ -29,6 +30,8 @@ export interface EngineEvents {
   health: HealthReport
   /** Token, lease and cache changes of the Vault session; ids masked, never a secret value. */
   vault: VaultSessionEvent
+  /** What the sync engine of the chosen kube-context did; never a secret value. */
+  sync: SyncEvent & { context: string }
 }
 
 export interface VaultSessionSettings {
@@ -43,6 +46,7 @@ const NO_KUBECONFIG = 'No kubeconfig found (KUBECONFIG is unset and ~/.kube/conf
 export class Engine {
   readonly events = new EventBus<EngineEvents>()
   #timer: NodeJS.Timeout | undefined
+  #sync: SyncEngine | undefined
 
   constructor(
     private readonly settings: EngineSettings,
@@ -61,6 +65,33 @@ export class Engine {
       renewalPercent: options.renewalPercent,
       onEvent: (event) => this.events.emit('vault', event),
     })
+  }
+
+  /** The running sync engine, if any. */
+  get sync(): SyncEngine | undefined {
+    return this.#sync
+  }
+
+  /**
+   * Syncs the given kube-context (the current one by default). Switching context stops the engine of the old
+   * one and starts one for the new: no restart of the app, one client per context.
+   */
+  async startSync(context: string | undefined, options: Omit<SyncEngineOptions, 'kubeConfig' | 'onEvent' | 'clock'> = {}): Promise<SyncEngine> {
+    const kube = this.settings.kube
+    if (!kube) throw new Error(NO_KUBECONFIG)
+    const config = context ? configForContext(kube, context) : kube.config
+    await this.stopSync()
+    const name = config.getCurrentContext()
+    const sync = new SyncEngine({ ...options, kubeConfig: config, clock: this.clock, onEvent: (event) => this.events.emit('sync', { ...event, context: name }) })
+    this.#sync = sync
+    await sync.start()
+    return sync
+  }
+
+  async stopSync(): Promise<void> {
+    const sync = this.#sync
+    this.#sync = undefined
+    await sync?.stop()
   }
 
   async checkHealth(): Promise<HealthReport> {

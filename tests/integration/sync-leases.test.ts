@@ -109,17 +109,19 @@ describe('a resource deleted while the engine was stopped', () => {
     const path = await databaseRole({ default_ttl: '1h', max_ttl: '2h' })
     await authFor('offline', `path "${path}" { capabilities = ["read"] }\npath "sys/leases/revoke" { capabilities = ["update"] }`)
     const namespaces = [namespace]
+    // one writer only: the main engine of this file steps aside for this test
+    await engine.stop()
     let offline = (await startEngine(namespaces, { ledger })).engine
     try {
       await apply(dynamicSecret('offline', path, { vaultAuthRef: 'offline', revoke: true }))
       const data = await eventually(() => readSecret(namespace, 'offline'), 'the credentials')
       await offline.whenIdle()
       await offline.stop()
-      // the main engine of this file must not see the deletion either
-      await engine.stop()
       await adminApi().delete(resourcePath('VaultDynamicSecret', namespace, 'offline'))
       expect(await canLogIn(data)).toBe(true)
-      offline = (await startEngine(namespaces, { ledger })).engine
+      const restarted = await startEngine(namespaces, { ledger })
+      offline = restarted.engine
+      expect(restarted.events.filter((event) => event.kind === 'lease-revoked')).toEqual([expect.objectContaining({ ok: true, key: `VaultDynamicSecret/${namespace}/offline` })])
       await eventually(async () => !(await canLogIn(data)), 'the lease revoked at start')
       expect(ledger.load()).toEqual([])
     } finally {

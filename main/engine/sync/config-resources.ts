@@ -6,7 +6,7 @@ import type { Condition, SecretTransformation, VaultAuth, VaultConnection } from
 import { FieldError, parseRef, refKey } from './refs.ts'
 import type { SyncServices } from './reconciler.ts'
 import { healthConditions, mergeConditions, type ConditionUpdate, type EventReason } from './status.ts'
-import { validateTransformation } from './transformation.ts'
+import { validateSecretTransformation } from './transformation.ts'
 
 export interface Verdict {
   valid: boolean
@@ -81,7 +81,7 @@ export async function reconcileAuth(resource: VaultAuth, services: SyncServices)
 }
 
 export async function reconcileTransformation(resource: SecretTransformation, services: SyncServices): Promise<Verdict> {
-  const errors = validateTransformation(resource.spec, `${resource.metadata.namespace}/${resource.metadata.name}`)
+  const errors = validateSecretTransformation(resource.spec, resource.metadata)
   const valid = errors.length === 0
   const message = valid ? 'SecretTransformation accepted' : errors.map((error) => error.message).join('; ')
   await record(resource, { valid, error: valid ? '' : message }, healthConditions('SecretsTransformation', valid, valid ? undefined : message), { reason: valid ? 'Accepted' : 'InvalidConfiguration', message, ok: valid }, services)
