@@ -1,7 +1,11 @@
 // `npm start -- --sync`: the daemon runs the sync engine on the kube-context and serves its metrics on loopback.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { Engine } from '../../main/engine/engine.ts'
+import { loadKubeConfig } from '../../main/engine/kube/contexts.ts'
 import { API_VERSION } from '../../main/engine/sync/api.ts'
 import { bao, lab, unique } from './helpers.ts'
 import { apply, createNamespace, ensureCrds, eventually, kubernetesAuth, kubernetesRole, readSecret } from './sync-helpers.ts'
@@ -39,5 +43,29 @@ describe('vault-tray daemon --sync', () => {
       daemon.kill('SIGTERM')
       await once(daemon, 'exit')
     }
+  })
+})
+
+describe('Engine.startSync', () => {
+  it('switches kube-context without a restart: the old context stops syncing, the new one starts', async () => {
+    await ensureCrds()
+    const config = JSON.parse(readFileSync(lab.kube.kubeconfig, 'utf8')) as { contexts: { name: string; context: object }[] }
+    config.contexts.push({ name: 'lab-copy', context: config.contexts[0]!.context })
+    const file = join(lab.runDir, 'two-contexts.kubeconfig')
+    writeFileSync(file, JSON.stringify(config), { mode: 0o600 })
+    const namespace = await createNamespace(unique('switch'))
+    const engine = new Engine({ vault: { address: lab.openbao.address, skipVerify: false }, kube: loadKubeConfig({ KUBECONFIG: file }), healthIntervalMs: 60_000 })
+    const contexts: string[] = []
+    engine.events.on('sync', (event) => event.kind === 'mode' && contexts.push(event.context))
+    const first = await engine.startSync('lab', { namespaces: [namespace], mode: 'write' })
+    expect(first.kube.context).toBe('lab')
+    const second = await engine.startSync('lab-copy', { namespaces: [namespace], mode: 'write' })
+    expect(second.kube.context).toBe('lab-copy')
+    expect(engine.sync).toBe(second)
+    expect(contexts).toEqual(['lab', 'lab-copy'])
+    await apply({ apiVersion: API_VERSION, kind: 'VaultConnection', metadata: { name: 'conn', namespace }, spec: { address: lab.openbao.address } })
+    await eventually(async () => second.record(`VaultConnection/${namespace}/conn`)?.state === 'synced', 'the new context to reconcile')
+    expect(first.record(`VaultConnection/${namespace}/conn`)).toBeUndefined()
+    await engine.stopSync()
   })
 })
