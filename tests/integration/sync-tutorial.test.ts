@@ -73,7 +73,8 @@ describe('the tutorial, static secret', () => {
 
     await adminApi().patch(`/api/v1/namespaces/${stat.namespace}/secrets/${stat.destination}`, { data: { password: Buffer.from('typed-by-hand').toString('base64') } })
     await eventually(async () => (await readSecret(stat.namespace, stat.destination))?.password === 'rotated-password', 'the hand edit repaired')
-    const record = engine.record(resourceKey('VaultStaticSecret', stat.namespace, stat.secret))
+    // the record is published once the status and event of the repair are written, just after the Secret
+    const record = await eventually(async () => engine.record(resourceKey('VaultStaticSecret', stat.namespace, stat.secret))?.drift && engine.record(resourceKey('VaultStaticSecret', stat.namespace, stat.secret)), 'the repair on record')
     expect(record).toMatchObject({ state: 'synced', drift: true, message: 'repaired drift' })
   })
 })

@@ -2,7 +2,7 @@
 // build the data → drift check → write → rollout restart → status and events. Each kind's reconciler
 // (static-secret.ts, dynamic-secret.ts, pki-secret.ts) decides only what to read from Vault and when.
 import type { Clock } from '../clock.ts'
-import type { KubeApi } from '../kube/api.ts'
+import { isConflict, type KubeApi } from '../kube/api.ts'
 import type { Logger } from '../telemetry/log.ts'
 import { VaultError } from '../vault/client.ts'
 import type { Condition, SecretResource, SecretTransformation, VaultAuth, VaultConnection } from './api.ts'
@@ -23,6 +23,8 @@ export interface ResourceLookup {
   transformation(namespace: string, name: string): SecretTransformation | undefined
   /** Secrets in the namespace that carry this owner's UID label. */
   ownedSecrets(namespace: string, ownerUid: string): KubeSecret[]
+  /** A Secret carrying VSO's owner labels, as the watch last saw it. */
+  labelledSecret(namespace: string, name: string): KubeSecret | undefined
 }
 
 export interface SyncServices {
@@ -139,7 +141,9 @@ export function buildData(resource: SecretResource, input: Omit<TransformationIn
 export async function inspectDestination(resource: SecretResource, services: SyncServices, macData: (data: SecretData) => SecretData = (data) => data) {
   let existing: KubeSecret | undefined
   try {
-    existing = await readDestination(services.kube, resource)
+    // a Secret we create carries our labels, so the watch has it: no request. One that is not there yet, or
+    // that someone else made, shows up as a conflict when it is created, and is read then (writeSecret).
+    existing = resource.spec.destination.create ? services.lookup.labelledSecret(resource.metadata.namespace, resource.spec.destination.name) : await readDestination(services.kube, resource)
   } catch (error) {
     throw failure('SecretSyncError', error)
   }
@@ -149,11 +153,22 @@ export async function inspectDestination(resource: SecretResource, services: Syn
 }
 
 export async function writeSecret(resource: SecretResource, existing: KubeSecret | undefined, data: SecretData, mac: string | undefined, services: SyncServices): Promise<void> {
+  const { uid } = resource.metadata
+  const before = services.written.get(uid)
+  // recorded before the write: the watch may report our own update before the write call returns
+  if (mac) services.written.set(uid, mac)
   try {
-    await writeDestination(services.kube, resource, existing, data)
-    if (mac) services.written.set(resource.metadata.uid, mac)
+    try {
+      await writeDestination(services.kube, resource, existing, data)
+    } catch (error) {
+      // the watch was behind (or the Secret is someone else's): read it and decide again, once
+      if (!isConflict(error)) throw error
+      await writeDestination(services.kube, resource, await readDestination(services.kube, resource), data)
+    }
     if (resource.spec.destination.create) await pruneOrphans(services.kube, resource, services.lookup.ownedSecrets(resource.metadata.namespace, resource.metadata.uid))
   } catch (error) {
+    if (before) services.written.set(uid, before)
+    else services.written.delete(uid)
     throw failure('SecretSyncError', error, !(error instanceof DestinationError))
   }
 }

@@ -141,6 +141,7 @@ export class SyncEngine {
         connection: (namespace, name) => this.#get<VaultConnection>('VaultConnection', namespace, name),
         auth: (namespace, name) => this.#get<VaultAuth>('VaultAuth', namespace, name),
         transformation: (namespace, name) => this.#get<SecretTransformation>('SecretTransformation', namespace, name),
+        labelledSecret: (namespace, name) => this.#informerFor(this.#secrets, namespace)?.get(name, namespace),
         ownedSecrets: (namespace, uid) => (this.#informerFor(this.#secrets, namespace)?.list(namespace) ?? []).filter((secret) => secret.metadata.labels?.[OWNER_UID_LABEL] === uid),
       },
       hmacKey: () => (this.#hmacKey ??= loadHmacKey(this.kube, this.#options.operatorNamespace).catch((error: unknown) => {
