@@ -5,7 +5,7 @@ import { FieldError } from './refs.ts'
 import { toJson } from './template/json.ts'
 import { GoRegexp, RegexpError } from './template/regexp.ts'
 import { TemplateError, TemplateSet } from './template/template.ts'
-import { bytesOf, fromJsonValue, goString, GoStruct, isMap, sortedKeys, type GoMap, type Value } from './template/values.ts'
+import { bytesOf, fromJsonValue, goString, GoStruct, sortedKeys, textOf, type GoMap, type Value } from './template/values.ts'
 
 /** Field names exactly as VSO's v1beta1 API. */
 export interface Template {
@@ -68,20 +68,25 @@ export class TransformationError extends FieldError {
 export const RAW_KEY = '_raw'
 const FIELD = 'spec.destination.transformation'
 
+/** Where a template or filter was configured: the destination's field, and within a ref, which part of it. */
+interface Origin {
+  field: string
+  /** e.g. `SecretTransformation apps/shared templates.dsn` */
+  within?: string
+}
+
 /** A template to parse; `key` is the Secret data key it renders, or undefined for a source template. */
-interface KeyedTemplate {
+interface KeyedTemplate extends Origin {
   key?: string
   name: string
   text: string
-  /** Where it was configured, for errors. */
-  field: string
 }
 
-/** A regex filter and where it was configured. */
-interface Filter {
+interface Filter extends Origin {
   pattern: string
-  field: string
 }
+
+const problem = (origin: Origin, message: string) => new TransformationError(origin.field, origin.within ? `${origin.within}: ${message}` : message)
 
 interface Gathered {
   templates: KeyedTemplate[]
@@ -99,11 +104,11 @@ function gatherTemplates(transformation: Transformation | undefined, refs: Resol
   const keys = new Set<string>()
   const add = (template: KeyedTemplate) => {
     if (names.has(template.name)) {
-      gathered.errors.push(new TransformationError(template.field, `two templates are named "${template.name}": template names must be unique across the destination and its SecretTransformations; rename one.`))
+      gathered.errors.push(problem(template, `two templates are named "${template.name}": template names must be unique across the destination and its SecretTransformations; rename one.`))
       return
     }
     if (template.key !== undefined && keys.has(template.key)) {
-      gathered.errors.push(new TransformationError(template.field, `two templates write the Secret key "${template.key}": give one a different key (keyOverride for a templateRef).`))
+      gathered.errors.push(problem(template, `two templates write the Secret key "${template.key}": give one a different key (keyOverride for a templateRef).`))
       return
     }
     names.add(template.name)
@@ -130,8 +135,9 @@ function gatherTemplates(transformation: Transformation | undefined, refs: Resol
       gathered.errors.push(new TransformationError(field, `SecretTransformation ${objKey} is not valid (see its status.error): fix its templates first.`))
       return
     }
-    if (!ref.ignoreExcludes) spec.excludes?.forEach((pattern, j) => gathered.excludes.push({ pattern, field: `${field} (SecretTransformation ${objKey} excludes[${j}])` }))
-    if (!ref.ignoreIncludes) spec.includes?.forEach((pattern, j) => gathered.includes.push({ pattern, field: `${field} (SecretTransformation ${objKey} includes[${j}])` }))
+    const within = (part: string) => ({ field, within: `SecretTransformation ${objKey} ${part}` })
+    if (!ref.ignoreExcludes) spec.excludes?.forEach((pattern, j) => gathered.excludes.push({ pattern, ...within(`excludes[${j}]`) }))
+    if (!ref.ignoreIncludes) spec.includes?.forEach((pattern, j) => gathered.includes.push({ pattern, ...within(`includes[${j}]`) }))
 
     const templateRefs = ref.templateRefs ?? []
     templateRefs.forEach((templateRef, j) => {
@@ -141,24 +147,22 @@ function gatherTemplates(transformation: Transformation | undefined, refs: Resol
         gathered.errors.push(new TransformationError(refField, `SecretTransformation ${objKey} has no template "${templateRef.name}": use one of its spec.templates keys.`))
         return
       }
-      add({ key: templateRef.keyOverride || templateRef.name, name: template.name || `${objKey}/${templateRef.name}`, text: template.text, field: refField })
+      add({ key: templateRef.keyOverride || templateRef.name, name: template.name || `${objKey}/${templateRef.name}`, text: template.text, field: refField, within: `SecretTransformation ${objKey} templates.${templateRef.name}` })
     })
-    spec.sourceTemplates?.forEach((source, j) => add({ name: source.name || `${objKey}/${j}`, text: source.text, field: `${field} (SecretTransformation ${objKey} sourceTemplates[${j}])` }))
+    spec.sourceTemplates?.forEach((source, j) => add({ name: source.name || `${objKey}/${j}`, text: source.text, ...within(`sourceTemplates[${j}]`) }))
     // with no templateRefs every template of the ref is rendered; a key the destination already has stays its own
     if (templateRefs.length === 0) {
       for (const [key, template] of sortedEntries(spec.templates)) {
         if (keys.has(key) || names.has(key)) continue
-        add({ key, name: template.name || `${objKey}/${key}`, text: template.text, field: `${field} (SecretTransformation ${objKey} templates.${key})` })
+        add({ key, name: template.name || `${objKey}/${key}`, text: template.text, ...within(`templates.${key}`) })
       }
     }
   })
   // VSO parses source templates first, then by key and name: later definitions of a shared `define` win
-  gathered.templates.sort((a, b) => compareOrder(a, b))
+  const order = (t: KeyedTemplate) => `${t.key ?? ''}0${t.name}`
+  gathered.templates.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0))
   return gathered
 }
-
-const order = (t: KeyedTemplate) => `${t.key ?? ''}0${t.name}`
-const compareOrder = (a: KeyedTemplate, b: KeyedTemplate) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0)
 
 /** Parses every template into one set, so any template can call another by name. */
 function parseTemplates(templates: KeyedTemplate[]): { set: TemplateSet; errors: TransformationError[] } {
@@ -169,19 +173,19 @@ function parseTemplates(templates: KeyedTemplate[]): { set: TemplateSet; errors:
       set.parse(template.name, template.text)
     } catch (error) {
       if (!(error instanceof TemplateError)) throw error
-      errors.push(new TransformationError(template.field, `template "${template.name}" does not parse: ${error.message}`))
+      errors.push(problem(template, `the template does not parse: ${error.message}`))
     }
   }
   return { set, errors }
 }
 
 function compileFilters(filters: Filter[], errors: TransformationError[], kind: string): GoRegexp[] {
-  return filters.flatMap(({ pattern, field }) => {
+  return filters.flatMap((filter) => {
     try {
-      return [new GoRegexp(goString(pattern))]
+      return [new GoRegexp(goString(filter.pattern))]
     } catch (error) {
       if (!(error instanceof RegexpError)) throw error
-      errors.push(new TransformationError(field, `this ${kind} pattern is not a valid Go regular expression (${error.message}).`))
+      errors.push(problem(filter, `this ${kind} pattern is not a valid Go regular expression (${error.message}).`))
       return []
     }
   })
@@ -190,7 +194,7 @@ function compileFilters(filters: Filter[], errors: TransformationError[], kind: 
 function rawKeyErrors(templates: KeyedTemplate[]): TransformationError[] {
   return templates
     .filter((template) => template.key === RAW_KEY)
-    .map((template) => new TransformationError(template.field, `"${RAW_KEY}" is where the whole Vault response is written: render this template to another key, or set excludeRaw.`))
+    .map((template) => problem(template, `"${RAW_KEY}" is where the whole Vault response is written: render this template to another key, or set excludeRaw.`))
 }
 
 /** `.Secrets` and friends, shaped as VSO's helpers.SecretInput. */
@@ -239,13 +243,13 @@ export function buildSecretData(input: TransformationInput, transformation: Tran
       data[template.key] = set.execute(template.name, dot)
     } catch (error) {
       if (!(error instanceof TemplateError)) throw error
-      throw new TransformationError(template.field, `template "${template.name}" failed: ${error.message}`)
+      throw problem(template, `the template failed: ${error.message}`)
     }
   }
   for (const key of sortedKeys(secrets)) {
     if (excludes.some((re) => re.matchString(key))) continue
     if (includes.length > 0 && !includes.some((re) => re.matchString(key))) continue
-    const name = Buffer.from(key, 'latin1').toString('utf8')
+    const name = textOf(key)
     if (!(name in data)) data[name] = sourceBytes(secrets.get(key))
   }
   return data
@@ -273,5 +277,3 @@ export function validateSecretTransformation(spec: SecretTransformationSpec, obj
   ]
   return parseTemplates(templates).errors
 }
-
-export { isMap }
