@@ -81,6 +81,8 @@ try {
   await engine.whenIdle()
   const delays: number[] = []
   for (let write = 0; write < WRITES; write++) {
+    // a random pause, so writes do not fall in step with the polling
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * POLL_MS))
     const password = `changed-${write}`
     const wrote = performance.now()
     await bao('POST', 'kv/data/app-0', { data: { username: 'user-0', password } })
