@@ -63,7 +63,7 @@ describe('the tutorial, static secret', () => {
     const status = (await readResource<typeof owner>('VaultStaticSecret', stat.namespace, stat.secret)).status
     expect(status.lastGeneration).toBe(1)
     expect(status.conditions.find((condition) => condition.type === 'SecretSynced')?.status).toBe('True')
-    expect((await eventsFor(stat.namespace, stat.secret)).map((event) => event.reason)).toContain('SecretSynced')
+    await eventually(async () => (await eventsFor(stat.namespace, stat.secret, 'VaultStaticSecret')).some((event) => event.reason === 'SecretSynced'), 'the SecretSynced event')
   })
 
   it('follows a change in Vault, and repairs a Secret edited by hand', async () => {
@@ -107,8 +107,12 @@ describe('the tutorial, dynamic secret', () => {
     }, 'the restart annotation')
     const restartedAt = Date.parse(deployment.spec.template.metadata.annotations!['vso.secrets.hashicorp.com/restartedAt']!)
     expect(Math.abs(Date.now() - restartedAt)).toBeLessThan(60_000)
-    const reasons = (await eventsFor(dynamic.namespace, dynamic.secret)).map((event) => event.reason)
-    expect(reasons).toEqual(expect.arrayContaining(['SecretSynced', 'SecretRotated', 'RolloutRestartTriggered']))
+    // the events follow the restart and the status write
+    const expected = ['SecretSynced', 'SecretRotated', 'RolloutRestartTriggered']
+    await eventually(async () => {
+      const reasons = (await eventsFor(dynamic.namespace, dynamic.secret, 'VaultDynamicSecret')).map((event) => event.reason)
+      return expected.every((reason) => reasons.includes(reason))
+    }, `events ${expected.join(', ')}`)
   })
 })
 

@@ -1,8 +1,9 @@
 // A lean client for the request-heavy part of syncing (get, create, patch, delete), over one keep-alive pool per
 // context. client-node's generated clients open a new TLS connection per request, which measured 7× slower for a
 // burst of 1,000 Secret reads; they are still used for watches, where one request lives for minutes.
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http'
+import { Agent as HttpAgent, request as httpRequest, type RequestOptions } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import { text } from 'node:stream/consumers'
 import type { KubeConfig } from '@kubernetes/client-node'
 
 export type PatchType = 'merge' | 'strategic' | 'apply'
@@ -63,11 +64,11 @@ export class KubeApi {
     this.stats.requests++
     return new Promise<T>((resolve, reject) => {
       const req = send(url, { method: request.method, headers, agent: options.agent, auth: options.auth, timeout: 30_000 }, (response) => {
-        readBody(response).then((text) => {
+        text(response).then((body) => {
           const status = response.statusCode ?? 0
-          if (status >= 200 && status < 300) return resolve((text ? JSON.parse(text) : undefined) as T)
+          if (status >= 200 && status < 300) return resolve((body ? JSON.parse(body) : undefined) as T)
           this.stats.failures++
-          reject(this.#httpError(request, status, text))
+          reject(this.#httpError(request, status, body))
         }, reject)
       })
       req.on('timeout', () => req.destroy(Object.assign(new Error('no answer within 30 s'), { code: 'ETIMEDOUT' })))
@@ -130,12 +131,3 @@ export class KubeApi {
   }
 }
 
-function readBody(response: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = ''
-    response.setEncoding('utf8')
-    response.on('data', (chunk: string) => (text += chunk))
-    response.on('end', () => resolve(text))
-    response.on('error', reject)
-  })
-}

@@ -6,7 +6,7 @@ import { DEFAULTS, type VaultDynamicSecret, type VaultDynamicSecretStatus } from
 import { jitteredHorizonMs, parseDuration } from './duration.ts'
 import { secretMac, type SecretData } from './hmac.ts'
 import { timedVault } from './metrics.ts'
-import { buildData, failure, inspectDestination, recordFailure, resolveVault, restartTargets, SyncFailure, writeSecret, writeStatus, type SyncControl, type SyncOutcome, type SyncServices } from './reconciler.ts'
+import { buildData, failure, inspectDestination, reconcileSecret, restartTargets, writeSecret, writeStatus, type SyncControl, type SyncOutcome, type SyncServices } from './reconciler.ts'
 import { FieldError } from './refs.ts'
 import { healthConditions, type ConditionUpdate } from './status.ts'
 import type { VaultAccess } from './vault-clients.ts'
@@ -49,15 +49,8 @@ function syncReason(resource: VaultDynamicSecret, control: SyncControl, destinat
   return undefined
 }
 
-export async function reconcileDynamicSecret(resource: VaultDynamicSecret, control: SyncControl, services: SyncServices): Promise<SyncOutcome> {
-  let access: VaultAccess | undefined
-  try {
-    try {
-      validateDynamicSecret(resource)
-    } catch (error) {
-      throw failure('VaultClientConfigError', error, false)
-    }
-    access = await resolveVault(resource, services)
+export function reconcileDynamicSecret(resource: VaultDynamicSecret, control: SyncControl, services: SyncServices): Promise<SyncOutcome> {
+  return reconcileSecret(resource, services, { validate: validateDynamicSecret, invalidReason: 'VaultClientConfigError', failureReason: 'VaultClientError' }, async (access) => {
     const { spec } = resource
     const token = await access.token().catch((error: unknown) => Promise.reject(failure('VaultClientError', error)))
     const macData = (data: SecretData) => (spec.allowStaticCreds ? Object.fromEntries(Object.entries(data).filter(([key]) => !STATIC_CREDS_VOLATILE.includes(key))) : data)
@@ -84,7 +77,7 @@ export async function reconcileDynamicSecret(resource: VaultDynamicSecret, contr
     const params = spec.params && Object.keys(spec.params).length > 0 ? spec.params : undefined
     const method = params ? 'PUT' : (spec.requestHTTPMethod ?? 'GET')
     const response = await timedVault(services.metrics, method === 'GET' ? 'read' : 'write', access.connection, () =>
-      access!.client.request<LeasedResponse>({ method, path: `${trim(spec.mount)}/${trim(spec.path)}`, token, body: params, headers: spec.namespace ? { 'X-Vault-Namespace': spec.namespace } : undefined }),
+      access.client.request<LeasedResponse>({ method, path: `${trim(spec.mount)}/${trim(spec.path)}`, token, body: params, headers: spec.namespace ? { 'X-Vault-Namespace': spec.namespace } : undefined }),
     ).catch((error: unknown) => Promise.reject(failure('VaultClientError', error)))
     const secrets = response.data ?? {}
     const data = buildData(resource, { secrets, metadata: {}, raw: secrets }, services)
@@ -111,11 +104,7 @@ export async function reconcileDynamicSecret(resource: VaultDynamicSecret, contr
     await writeStatus(resource, fields, updates, services)
     if (!staticUnchanged) await services.status.event(resource, 'Normal', firstSync ? 'SecretSynced' : 'SecretRotated', message)
     return { ok: true, wrote: !staticUnchanged, drift, message: staticUnchanged ? 'unchanged' : firstSync ? 'synced' : drift && !reason ? 'repaired drift' : 'rotated', requeueAfterMs: horizon || undefined, route: access.route, leaseId: newLease.id || undefined }
-  } catch (error) {
-    const outcome = await recordFailure(resource, error instanceof SyncFailure ? error : failure('VaultClientError', error), access, services)
-    if (error instanceof SyncFailure && !error.retry) return outcome
-    throw Object.assign(error as Error, { outcome })
-  }
+  })
 }
 
 /** Nothing to fetch: keep the lease, make sure the status says all is well, and come back at the horizon. */

@@ -4,10 +4,9 @@ import type { VaultPKISecret } from './api.ts'
 import { parseDuration } from './duration.ts'
 import { secretMac } from './hmac.ts'
 import { timedVault } from './metrics.ts'
-import { buildData, failure, inspectDestination, recordFailure, resolveVault, restartTargets, SyncFailure, writeSecret, writeStatus, type SyncControl, type SyncOutcome, type SyncServices } from './reconciler.ts'
+import { buildData, failure, inspectDestination, reconcileSecret, restartTargets, writeSecret, writeStatus, type SyncControl, type SyncOutcome, type SyncServices } from './reconciler.ts'
 import { FieldError } from './refs.ts'
 import { healthConditions, type ConditionUpdate } from './status.ts'
-import type { VaultAccess } from './vault-clients.ts'
 
 interface IssuedCertificate {
   certificate: string
@@ -64,15 +63,8 @@ function pkiSource(resource: VaultPKISecret, issued: IssuedCertificate): Record<
   return source
 }
 
-export async function reconcilePkiSecret(resource: VaultPKISecret, control: SyncControl, services: SyncServices): Promise<SyncOutcome> {
-  let access: VaultAccess | undefined
-  try {
-    try {
-      validatePkiSecret(resource)
-    } catch (error) {
-      throw failure('K8sClientError', error, false)
-    }
-    access = await resolveVault(resource, services)
+export function reconcilePkiSecret(resource: VaultPKISecret, control: SyncControl, services: SyncServices): Promise<SyncOutcome> {
+  return reconcileSecret(resource, services, { validate: validatePkiSecret, invalidReason: 'K8sClientError', failureReason: 'K8sClientError' }, async (access) => {
     const { spec } = resource
     const status = resource.status
     const { existing, drift } = await inspectDestination(resource, services)
@@ -90,7 +82,7 @@ export async function reconcilePkiSecret(resource: VaultPKISecret, control: Sync
     const token = await access.token().catch((error: unknown) => Promise.reject(failure('VaultClientError', error)))
     const path = spec.issuerRef ? `${trim(spec.mount)}/issuer/${spec.issuerRef}/issue/${spec.role}` : `${trim(spec.mount)}/issue/${spec.role}`
     const headers = spec.namespace ? { 'X-Vault-Namespace': spec.namespace } : undefined
-    const { data: issued } = await timedVault(services.metrics, 'write', access.connection, () => access!.client.request<{ data: IssuedCertificate }>({ method: 'PUT', path, token, body: issueRequest(spec), headers })).catch((error: unknown) =>
+    const { data: issued } = await timedVault(services.metrics, 'write', access.connection, () => access.client.request<{ data: IssuedCertificate }>({ method: 'PUT', path, token, body: issueRequest(spec), headers })).catch((error: unknown) =>
       Promise.reject(failure('K8sClientError', error)),
     )
     const source = pkiSource(resource, issued)
@@ -109,11 +101,7 @@ export async function reconcilePkiSecret(resource: VaultPKISecret, control: Sync
     await writeStatus(resource, { serialNumber: issued.serial_number, expiration: issued.expiration, lastGeneration: resource.metadata.generation, lastRotation: Math.floor(now / 1000), secretMAC: mac, valid: true, error: '' }, updates, services)
     await services.status.event(resource, 'Normal', firstSync ? 'SecretSynced' : 'SecretRotated', `${message}, serial_number="${issued.serial_number}"`)
     return { ok: true, wrote: true, drift, message: firstSync ? 'synced' : drift ? 'repaired drift' : 'rotated', requeueAfterMs: horizon, route: access.route }
-  } catch (error) {
-    const outcome = await recordFailure(resource, error instanceof SyncFailure ? error : failure('K8sClientError', error), access, services)
-    if (error instanceof SyncFailure && !error.retry) return outcome
-    throw Object.assign(error as Error, { outcome })
-  }
+  })
 }
 
 /** ±5 % so certificates issued together are not renewed together; at least 1 s. */

@@ -211,6 +211,33 @@ function sameStatus(a: object, b: object): boolean {
 }
 
 /**
+ * One reconcile of a secret kind, in VSO's order: validate (a bad field fails before any Vault call and is not
+ * retried until the resource changes), resolve the Vault client, then the kind's own work. Every failure goes
+ * through recordFailure; one that may heal by itself is thrown on, for the queue's backoff.
+ */
+export async function reconcileSecret<R extends SecretResource>(
+  resource: R,
+  services: SyncServices,
+  kind: { validate: (resource: R) => void; invalidReason: EventReason; failureReason: EventReason },
+  sync: (access: VaultAccess) => Promise<SyncOutcome>,
+): Promise<SyncOutcome> {
+  let access: VaultAccess | undefined
+  try {
+    try {
+      kind.validate(resource)
+    } catch (error) {
+      throw failure(kind.invalidReason, error, false)
+    }
+    access = await resolveVault(resource, services)
+    return await sync(access)
+  } catch (error) {
+    const outcome = await recordFailure(resource, error instanceof SyncFailure ? error : failure(kind.failureReason, error), access, services)
+    if (error instanceof SyncFailure && !error.retry) return outcome
+    throw Object.assign(error as Error, { outcome })
+  }
+}
+
+/**
  * The one failure path: a Warning event with VSO's reason, SecretSynced/Healthy/Ready False, and a cause and fix
  * for the UI. A token Vault refused is dropped so the next attempt logs in again.
  */

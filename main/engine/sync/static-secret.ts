@@ -4,7 +4,7 @@ import type { VaultStaticSecret } from './api.ts'
 import { jitteredHorizonMs, parseDuration } from './duration.ts'
 import { secretMac } from './hmac.ts'
 import { timedVault } from './metrics.ts'
-import { buildData, failure, inspectDestination, recordFailure, resolveVault, restartTargets, SyncFailure, writeSecret, writeStatus, type SyncControl, type SyncOutcome, type SyncServices } from './reconciler.ts'
+import { buildData, failure, inspectDestination, reconcileSecret, restartTargets, writeSecret, writeStatus, type SyncControl, type SyncOutcome, type SyncServices } from './reconciler.ts'
 import { FieldError } from './refs.ts'
 import { healthConditions, type ConditionUpdate } from './status.ts'
 import type { VaultAccess } from './vault-clients.ts'
@@ -29,15 +29,8 @@ export function validateStaticSecret(resource: VaultStaticSecret): void {
   if (!spec.destination?.name) throw new FieldError('spec.destination.name', 'is required.')
 }
 
-export async function reconcileStaticSecret(resource: VaultStaticSecret, control: SyncControl, services: SyncServices): Promise<SyncOutcome> {
-  let access: VaultAccess | undefined
-  try {
-    try {
-      validateStaticSecret(resource)
-    } catch (error) {
-      throw failure('VaultStaticSecretError', error, false)
-    }
-    access = await resolveVault(resource, services)
+export function reconcileStaticSecret(resource: VaultStaticSecret, control: SyncControl, services: SyncServices): Promise<SyncOutcome> {
+  return reconcileSecret(resource, services, { validate: validateStaticSecret, invalidReason: 'VaultStaticSecretError', failureReason: 'VaultStaticSecretError' }, async (access) => {
     const { spec } = resource
     const hmac = spec.hmacSecretData ?? true
 
@@ -68,11 +61,7 @@ export async function reconcileStaticSecret(resource: VaultStaticSecret, control
     await writeStatus(resource, { lastGeneration: resource.metadata.generation, secretMAC: mac ?? status?.secretMAC, vaultClientMeta: access.meta() }, updates, services)
     if (write) await services.status.event(resource, 'Normal', 'SecretSynced', drift ? 'Secret synced: repaired a change made by hand' : 'Secret synced')
     return { ok: true, wrote: write, drift, message: write ? (drift ? 'repaired drift' : firstSync ? 'synced' : 'rotated') : 'unchanged', requeueAfterMs: horizon || undefined, route: access.route }
-  } catch (error) {
-    const outcome = await recordFailure(resource, error instanceof SyncFailure ? error : failure('VaultStaticSecretError', error), access, services)
-    if (error instanceof SyncFailure && !error.retry) return outcome
-    throw Object.assign(error as Error, { outcome })
-  }
+  })
 }
 
 /** Reads the secret from Vault and renders the destination's data; writes nothing (also the dry run). */

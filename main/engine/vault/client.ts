@@ -1,8 +1,9 @@
 // One HTTP client for Vault and OpenBao: TLS as configured, keep-alive, timeouts, retries with backoff, and
 // errors that say what went wrong and what to do without ever carrying a token or a secret value.
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http'
+import { Agent as HttpAgent, request as httpRequest } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { text } from 'node:stream/consumers'
 import type { VaultConnectionSettings } from './connection.ts'
 import { withDefaults } from '../options.ts'
 
@@ -131,7 +132,7 @@ export class VaultClient {
 
     return new Promise<T>((resolve, reject) => {
       const req = send(url, { method: request.method === 'LIST' ? 'GET' : request.method, headers, agent: this.#agent, timeout: this.#options.timeoutMs }, (response) => {
-        readBody(response).then((text) => {
+        text(response).then((body) => {
           const status = response.statusCode ?? 0
           // a standby without request forwarding redirects to the active node
           if (status === 307 && response.headers.location && redirects < 3) {
@@ -139,9 +140,9 @@ export class VaultClient {
             const client = new VaultClient({ ...this.#settings, address: active.origin }, this.#options)
             return client.#send<T>(request, redirects + 1).then(resolve, reject).finally(() => client.close())
           }
-          if (status === 204 || (status >= 200 && status < 300 && text === '')) return resolve(undefined as T)
-          if (status >= 200 && status < 300) return resolve(JSON.parse(text) as T)
-          reject(this.#httpError(request, status, text))
+          if (status === 204 || (status >= 200 && status < 300 && body === '')) return resolve(undefined as T)
+          if (status >= 200 && status < 300) return resolve(JSON.parse(body) as T)
+          reject(this.#httpError(request, status, body))
         }, reject)
       })
       req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${this.#options.timeoutMs} ms`), { code: 'ETIMEDOUT' })))
@@ -179,15 +180,6 @@ function tidyError(error: string): string {
   return items.length > 0 ? items.join('; ') : error.trim()
 }
 
-function readBody(response: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = ''
-    response.setEncoding('utf8')
-    response.on('data', (chunk: string) => (text += chunk))
-    response.on('end', () => resolve(text))
-    response.on('error', reject)
-  })
-}
 
 export function explainConnectionError(settings: VaultConnectionSettings, error: NodeJS.ErrnoException): string {
   const where = `Vault at ${settings.address}`
