@@ -9,6 +9,7 @@ import { Engine, type HealthReport } from './engine/engine.ts'
 import { configForContext, loadKubeConfig, type LoadedKubeConfig } from './engine/kube/contexts.ts'
 import { installCrds } from './engine/kube/crds.ts'
 import { preflight } from './engine/kube/preflight.ts'
+import { userShellPath } from './engine/kube/shell-path.ts'
 import { VaultAddressResolver } from './engine/kube/vault-address.ts'
 import { detectOperator } from './engine/kube/vso-detect.ts'
 import { fileLedger } from './engine/sync/lease-ledger.ts'
@@ -119,7 +120,10 @@ async function startSync(engine: Engine, kube: LoadedKubeConfig | undefined, val
     if (event.kind === 'record') console.log(`sync   ${event.record.key}  ${event.record.state}: ${event.record.diagnosis ? `${event.record.diagnosis.cause} ${event.record.diagnosis.fix}` : event.record.message}`)
     if (event.kind === 'watch' || event.kind === 'lease-revoked') console.log(`sync   ${event.message}`)
   })
+  const shellPath = await userShellPath()
+  if (shellPath.reason) console.log(`sync   ${shellPath.reason}`)
   const sync = await engine.startSync(context, {
+    execPath: shellPath.path,
     mode,
     namespaces: values.namespace?.length ? values.namespace : undefined,
     detectOperator,

@@ -3,6 +3,7 @@ import { ClientCache, type ClientCacheOptions } from './cache/client-cache.ts'
 import { systemClock, type Clock } from './clock.ts'
 import { EventBus } from './events.ts'
 import { configForContext, type LoadedKubeConfig } from './kube/contexts.ts'
+import { withUserPath } from './kube/shell-path.ts'
 import { SyncEngine, type SyncEngineOptions, type SyncEvent } from './sync/sync-engine.ts'
 import { readKubeHealth, type KubeHealth } from './kube/health.ts'
 import type { AuthConfig } from './vault/auth.ts'
@@ -76,13 +77,16 @@ export class Engine {
    * Syncs the given kube-context (the current one by default). Switching context stops the engine of the old
    * one and starts one for the new: no restart of the app, one client per context.
    */
-  async startSync(context: string | undefined, options: Omit<SyncEngineOptions, 'kubeConfig' | 'onEvent' | 'clock'> = {}): Promise<SyncEngine> {
+  async startSync(context: string | undefined, options: Omit<SyncEngineOptions, 'kubeConfig' | 'onEvent' | 'clock'> & { execPath?: string } = {}): Promise<SyncEngine> {
     const kube = this.settings.kube
     if (!kube) throw new Error(NO_KUBECONFIG)
-    const config = context ? configForContext(kube, context) : kube.config
+    const chosen = context ? configForContext(kube, context) : kube.config
+    // exec credential plugins run with the user's login-shell PATH (an app started from a menu has a short one)
+    const { execPath, ...syncOptions } = options
+    const config = execPath ? withUserPath(chosen, execPath) : chosen
     await this.stopSync()
     const name = config.getCurrentContext()
-    const sync = new SyncEngine({ ...options, kubeConfig: config, clock: this.clock, onEvent: (event) => this.events.emit('sync', { ...event, context: name }) })
+    const sync = new SyncEngine({ ...syncOptions, kubeConfig: config, clock: this.clock, onEvent: (event) => this.events.emit('sync', { ...event, context: name }) })
     this.#sync = sync
     await sync.start()
     return sync
