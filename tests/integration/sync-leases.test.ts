@@ -102,6 +102,20 @@ describe('PKI secrets', () => {
   })
 })
 
+describe('dynamic secrets with params and no lease', () => {
+  it('sends params with PUT, and fetches again at refreshAfter when the answer has no lease', async () => {
+    const mount = unique('pki')
+    await bao('POST', `sys/mounts/${mount}`, { type: 'pki', config: { max_lease_ttl: '24h' } })
+    await bao('POST', `${mount}/root/generate/internal`, { common_name: 'Lab Root', ttl: '24h' })
+    await bao('POST', `${mount}/roles/web`, { allowed_domains: ['example.com'], allow_subdomains: true, max_ttl: '1h' })
+    await authFor('params', `path "${mount}/issue/web" { capabilities = ["update"] }`)
+    await apply(dynamicSecret('params', `${mount}/issue/web`, { vaultAuthRef: 'params', params: { common_name: 'vds.example.com', ttl: '10m' }, refreshAfter: '2s' }))
+    const first = await eventually(() => readSecret(namespace, 'params'), 'the certificate')
+    expect(new X509Certificate(first.certificate!).subject).toContain('CN=vds.example.com')
+    await eventually(async () => (await readSecret(namespace, 'params'))?.serial_number !== first.serial_number, 'a new certificate at refreshAfter', 15_000)
+  })
+})
+
 describe('a resource deleted while the engine was stopped', () => {
   it('has its lease revoked at the next start, from the lease ledger', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vault-tray-ledger-'))

@@ -62,16 +62,24 @@ export function reconcileDynamicSecret(resource: VaultDynamicSecret, control: Sy
     let reason = syncReason(resource, control, Boolean(existing), access)
     if (control.once && existing && status?.lastGeneration && reason !== 'InitialSync') reason = undefined
     const lease = status?.secretLease
-    if (!reason && lease?.id && !spec.allowStaticCreds) {
-      const renewAt = (status!.lastRenewalTime * 1000) + lease.duration * 1000 * (Math.min(spec.renewalPercent ?? DEFAULTS.renewalPercent, DEFAULTS.maxRenewalPercent) / 100)
-      if (now < renewAt && !drift) return await keep(resource, access, updates, renewAt - now, services)
-      if (!drift) {
-        const renewed = await renew(resource, access, token, services)
+    if (!reason && lease && !spec.allowStaticCreds && !drift) {
+      const since = status!.lastRenewalTime * 1000
+      if (lease.duration > 0) {
+        const renewAt = since + lease.duration * 1000 * (Math.min(spec.renewalPercent ?? DEFAULTS.renewalPercent, DEFAULTS.maxRenewalPercent) / 100)
+        if (now < renewAt) return await keep(resource, access, updates, renewAt - now, services)
+        const renewed = lease.renewable && lease.id ? await renew(resource, access, token, services) : undefined
         if (renewed) return await keep({ ...resource, status: { ...status!, lastRenewalTime: Math.floor(now / 1000), secretLease: renewed } }, access, [{ type: 'LeaseRenewal', ok: true, reason: 'SecretLeaseRenewal', message: `Renewed lease ${maskId(lease.id)}` }], horizonMs(renewed.duration, resource, services), services)
-        reason = 'SecretLeaseRenewalError'
+        reason = lease.renewable ? 'SecretLeaseRenewalError' : 'LeaseNotRenewable'
+      } else if (spec.refreshAfter) {
+        // no lease to renew: fetched again at each refreshAfter
+        const dueAt = since + jitteredHorizonMs(parseDuration(spec.refreshAfter, 'spec.refreshAfter'), { random: () => 0 })
+        if (now < dueAt) return await keep(resource, access, updates, dueAt - now, services)
+        reason = 'RefreshAfter'
+      } else {
+        return await keep(resource, access, updates, 0, services)
       }
     }
-    if (!reason && !drift && !spec.allowStaticCreds) return await keep(resource, access, updates, status?.secretLease.duration ? horizonMs(status.secretLease.duration, resource, services) : 0, services)
+    if (!reason && !drift && !spec.allowStaticCreds) return await keep(resource, access, updates, 0, services)
 
     // fetch credentials (or re-read static ones, or repair a hand-edited Secret with a fresh read)
     const params = spec.params && Object.keys(spec.params).length > 0 ? spec.params : undefined
