@@ -1,3 +1,4 @@
+import { svelte } from '@sveltejs/vite-plugin-svelte'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
@@ -12,9 +13,19 @@ export default defineConfig({
         },
       },
       {
+        // the renderer's stores are runes modules (.svelte.ts): compiled by Svelte, their pure helpers tested without rendering
+        plugins: [svelte({ configFile: false })],
+        test: {
+          name: 'renderer',
+          include: ['renderer/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
         test: {
           name: 'integration',
-          include: ['tests/integration/**/*.test.ts'],
+          // e2e drives the window in Chromium against the same lab, so it shares this project's one lab
+          include: ['tests/integration/**/*.test.ts', 'tests/e2e/**/*.test.ts'],
           environment: 'node',
           // one lab of real servers for the whole run (tests/lab)
           globalSetup: ['tests/lab/global-setup.ts'],

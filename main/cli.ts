@@ -19,9 +19,10 @@ import { vaultSettingsFromEnv } from './engine/vault/connection.ts'
 import { cliConfigPath, configureTokenHelper, runTokenHelper } from './engine/vault/token-helper.ts'
 import { systemClock } from './engine/clock.ts'
 import { VaultProxy } from './engine/proxy/server.ts'
+import { startDaemonUi } from './ui/daemon-ui.ts'
 import { localCertificate } from './engine/proxy/tls.ts'
 
-const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS] [--sync [--context NAME] [--namespace NS]... [--mode auto|write|observe] [--metrics-port PORT]]
+const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS] [--sync [--context NAME] [--namespace NS]... [--mode auto|write|observe] [--metrics-port PORT]] [--ui [--ui-port PORT]]
        vault-tray crds install [--context NAME] [--take-over]
        vault-tray preflight [--context NAME] [--namespace NS]
        vault-tray token-helper get|store|erase
@@ -37,6 +38,8 @@ const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS] [
     --namespace sync only this namespace (repeat for more; default: all)
     --mode      auto (observe when VSO runs in the cluster, the default), write, or observe
     --metrics-port  serve Prometheus metrics on 127.0.0.1:PORT/metrics (default 9464; 0 picks a free port)
+    --ui        serve the window to a browser on 127.0.0.1 and print its address, with a per-run token
+    --ui-port   the port for --ui (default: a free one)
   preflight     check with SelfSubjectAccessReview what the sync engine may do in the kube-context, and say what is missing
   crds install  install or upgrade VSO's custom resource definitions in the kube-context
     --take-over replace CRDs another installer (VSO's Helm chart) put there; without it they are kept
@@ -74,6 +77,8 @@ async function daemon(args: string[]): Promise<number> {
       namespace: { type: 'string', multiple: true },
       mode: { type: 'string' },
       'metrics-port': { type: 'string' },
+      ui: { type: 'boolean', default: false },
+      'ui-port': { type: 'string' },
     },
   })
   const intervalSeconds = Number(values.interval)
@@ -98,7 +103,9 @@ async function daemon(args: string[]): Promise<number> {
   if (!process.env.VAULT_ADDR && !kube) console.log(NOTHING_CONFIGURED)
   engine.start()
   const sync = values.sync ? await startSync(engine, kube, values) : undefined
+  const ui = values.ui ? await startDaemonUi(engine, values['ui-port'], (line) => console.log(line)) : undefined
   await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve))
+  await ui?.()
   await sync?.()
   engine.stop()
   return 0

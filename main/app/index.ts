@@ -4,6 +4,7 @@ import { app, BrowserWindow, Menu, nativeImage, session, Tray } from 'electron'
 import { Engine } from '../engine/engine.ts'
 import { loadKubeConfig } from '../engine/kube/contexts.ts'
 import { vaultSettingsFromEnv } from '../engine/vault/connection.ts'
+import { engineBridge } from '../ui/handlers.ts'
 import { registerHandlers } from './ipc.ts'
 
 const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -44,12 +45,10 @@ async function start(): Promise<void> {
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
 
   const engine = new Engine({ vault: vaultSettingsFromEnv(), kube: loadKubeConfig(), healthIntervalMs: 10_000 })
-  let latest = await engine.checkHealth()
-  engine.events.on('health', (report) => {
-    latest = report
-    window?.webContents.send('health:changed', { kind: 'health' })
-  })
-  registerHandlers({ 'health:get': async () => latest }, (event) => event.senderFrame?.url.startsWith(rendererUrl().replace(/index\.html$/, '')) ?? false)
+  // the same handlers and push hints as the daemon's browser twin (main/ui)
+  const bridge = engineBridge(engine)
+  bridge.subscribe((channel, payload) => window?.webContents.send(channel, payload))
+  registerHandlers(bridge.handlers, (event) => event.senderFrame?.url.startsWith(rendererUrl().replace(/index\.html$/, '')) ?? false)
   engine.start()
 
   tray = new Tray(nativeImage.createFromPath(join(import.meta.dirname, '../../resources/tray.png')))

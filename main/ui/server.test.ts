@@ -1,0 +1,142 @@
+// The browser twin's server over real HTTP and WebSocket on loopback, with handlers standing in for the engine:
+// the token guard, the CSP, and that malformed messages get an error envelope and never stop the server.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import { BridgeError, type InvokeHandlers, type PushChannel, type PushChannels, type ServerMessage } from '../../preload/api.ts'
+import { startUiServer, type UiServer } from './server.ts'
+
+const root = mkdtempSync(join(tmpdir(), 'ui-server-'))
+mkdirSync(join(root, 'assets'))
+writeFileSync(join(root, 'index.html'), '<!doctype html><title>Vault Tray</title>')
+writeFileSync(join(root, 'assets', 'app.js'), 'console.log(1)')
+writeFileSync(join(tmpdir(), 'outside-root.txt'), 'outside')
+
+let push: <C extends PushChannel>(channel: C, payload: PushChannels[C]) => void = () => {}
+const synced: string[] = []
+const handlers: InvokeHandlers = {
+  'health:get': async () => ({ vault: { address: 'http://127.0.0.1:8200', reachable: false, error: 'down' }, kube: { context: undefined, reachable: false, error: 'none' } }),
+  'sync:records': async () => ({ running: false, records: [] }),
+  'sync:now': async (key) => {
+    if (key.endsWith('/missing')) throw new BridgeError('not-found', `No resource ${key} is synced.`)
+    synced.push(key)
+  },
+  'sync:pause': async () => {},
+}
+
+let server: UiServer
+let base: string
+let token: string
+let cookie: string
+
+beforeAll(async () => {
+  server = await startUiServer({ root, handlers, subscribe: (sender) => ((push = sender), () => {}) })
+  const url = new URL(server.url)
+  base = url.origin
+  token = url.searchParams.get('token')!
+  const opened = await fetch(server.url, { redirect: 'manual' })
+  cookie = opened.headers.get('set-cookie')!.split(';')[0]!
+})
+afterAll(() => server.close())
+
+function connect(headers: Record<string, string> = { cookie, origin: base }): Promise<WebSocket> {
+  const ws = new WebSocket(`${base.replace('http', 'ws')}/api`, { headers })
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(ws))
+    ws.once('unexpected-response', (_request, response) => reject(new Error(String(response.statusCode))))
+    ws.once('error', reject)
+  })
+}
+
+function exchange(ws: WebSocket, message: string): Promise<ServerMessage> {
+  return new Promise((resolve) => {
+    ws.once('message', (data) => resolve(JSON.parse(data.toString()) as ServerMessage))
+    ws.send(message)
+  })
+}
+
+describe('the browser twin server', () => {
+  it('prints a URL on 127.0.0.1 with a long random token', () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{32}$/)
+  })
+
+  it('refuses the page without the token, or with a wrong one, with 401 and no data', async () => {
+    for (const url of [`${base}/`, `${base}/?token=wrong`, `${base}/?token=${token.slice(0, -1)}x`, `${base}/assets/app.js`]) {
+      const response = await fetch(url, { redirect: 'manual' })
+      expect(response.status, url).toBe(401)
+      const body = await response.text()
+      expect(body).not.toContain('Vault Tray')
+      expect(body).not.toContain('console.log')
+      expect(response.headers.get('set-cookie')).toBeNull()
+    }
+  })
+
+  it('trades the token for an HttpOnly SameSite=Strict cookie and takes it out of the address', async () => {
+    const response = await fetch(server.url, { redirect: 'manual' })
+    expect(response.status).toBe(303)
+    expect(response.headers.get('location')).toBe('/')
+    expect(response.headers.get('set-cookie')).toMatch(/; HttpOnly; SameSite=Strict; Path=\/$/)
+  })
+
+  it('serves the page with the cookie, under a strict CSP that allows only its own WebSocket', async () => {
+    const response = await fetch(`${base}/`, { headers: { cookie } })
+    expect(response.status).toBe(200)
+    expect(await response.text()).toContain('<title>Vault Tray</title>')
+    const csp = response.headers.get('content-security-policy')!
+    expect(csp).toContain("default-src 'none'")
+    expect(csp).toContain("script-src 'self'")
+    expect(csp).toContain(`connect-src ws://${new URL(base).host};`)
+    expect(csp).not.toContain('unsafe')
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(response.headers.get('x-frame-options')).toBe('DENY')
+  })
+
+  it('serves nothing outside its folder, and nothing to another Host name (DNS rebinding)', async () => {
+    expect((await fetch(`${base}/..%2Foutside-root.txt`, { headers: { cookie } })).status).toBe(404)
+    expect((await fetch(`${base}/%2e%2e/outside-root.txt`, { headers: { cookie } })).status).toBe(404)
+    const rebound = await new Promise<number>((resolve) => {
+      void import('node:http').then(({ get }) => get(`${base}/`, { headers: { cookie, host: `evil.example:${server.port}` } }, (response) => resolve(response.statusCode!)))
+    })
+    expect(rebound).toBe(403)
+  })
+
+  it('refuses the WebSocket upgrade without the token (401) and from another origin (403)', async () => {
+    await expect(connect({ origin: base })).rejects.toThrow('401')
+    await expect(connect({ cookie: `${cookie.split('=')[0]}=wrong`, origin: base })).rejects.toThrow('401')
+    await expect(connect({ cookie, origin: 'http://evil.example' })).rejects.toThrow('403')
+  })
+
+  it('answers invokes in the envelope, and bad messages with an error envelope, without dropping the socket', async () => {
+    const ws = await connect()
+    try {
+      expect(await exchange(ws, JSON.stringify({ id: 1, channel: 'sync:records', args: [] }))).toEqual({ id: 1, envelope: { ok: true, data: { running: false, records: [] } } })
+      expect(await exchange(ws, 'not json')).toMatchObject({ id: null, envelope: { ok: false, error: { code: 'bad-message' } } })
+      expect(await exchange(ws, '42')).toMatchObject({ id: null, envelope: { ok: false, error: { code: 'bad-message' } } })
+      expect(await exchange(ws, JSON.stringify({ id: 2, channel: 'secrets:reveal', args: [] }))).toMatchObject({ id: 2, envelope: { ok: false, error: { code: 'unknown-channel' } } })
+      expect(await exchange(ws, JSON.stringify({ id: 3, channel: 'constructor', args: [] }))).toMatchObject({ id: 3, envelope: { ok: false, error: { code: 'unknown-channel' } } })
+      expect(await exchange(ws, JSON.stringify({ id: 4, channel: 'sync:now', args: [{ $gt: '' }] }))).toMatchObject({ id: 4, envelope: { ok: false, error: { code: 'bad-arguments' } } })
+      expect(await exchange(ws, JSON.stringify({ id: 5, channel: 'sync:pause', args: ['VaultStaticSecret/ns/app', 'yes'] }))).toMatchObject({ id: 5, envelope: { ok: false, error: { code: 'bad-arguments' } } })
+      expect(await exchange(ws, JSON.stringify({ id: 6, channel: 'sync:now', args: ['VaultStaticSecret/ns/missing'] }))).toEqual({
+        id: 6,
+        envelope: { ok: false, error: { code: 'not-found', message: 'No resource VaultStaticSecret/ns/missing is synced.' } },
+      })
+      expect(await exchange(ws, JSON.stringify({ id: 7, channel: 'sync:now', args: ['VaultStaticSecret/ns/app'] }))).toEqual({ id: 7, envelope: { ok: true } })
+      expect(synced).toEqual(['VaultStaticSecret/ns/app'])
+    } finally {
+      ws.close()
+    }
+  })
+
+  it('pushes hints to every connected page', async () => {
+    const ws = await connect()
+    try {
+      const received = new Promise<ServerMessage>((resolve) => ws.once('message', (data) => resolve(JSON.parse(data.toString()) as ServerMessage)))
+      push('sync:changed', { kind: 'sync', key: 'VaultStaticSecret/ns/app' })
+      expect(await received).toEqual({ push: 'sync:changed', payload: { kind: 'sync', key: 'VaultStaticSecret/ns/app' } })
+    } finally {
+      ws.close()
+    }
+  })
+})

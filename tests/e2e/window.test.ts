@@ -1,0 +1,189 @@
+// The window in a browser: `vault-tray daemon --sync --ui` runs as a subprocess against the lab's OpenBao and
+// kube-apiserver, and Chromium drives the page it serves, as a user would.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { join } from 'node:path'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { API_VERSION } from '../../main/engine/sync/api.ts'
+import { ensureRendererBuilt } from '../../main/ui/renderer-build.ts'
+import { bao, lab, unique } from '../integration/helpers.ts'
+import { apply, createNamespace, ensureCrds, eventually, kubernetesAuth, kubernetesRole, readSecret } from '../integration/sync-helpers.ts'
+import { OverviewPage, SecretsPage, VaultTrayPage } from './pages/vault-tray-page.ts'
+
+const SCREENSHOTS = join(import.meta.dirname, 'screenshots')
+const secretValue = `s3cr3t-${unique('value')}`
+const rotatedValue = `r0tated-${unique('value')}`
+
+let namespace: string
+let kv: string
+let daemon: ChildProcess
+let stdout = ''
+let url: string
+let browser: Browser
+let page: Page
+let app: VaultTrayPage
+const frames: string[] = []
+const consoleErrors: string[] = []
+
+beforeAll(async () => {
+  await ensureRendererBuilt()
+  await ensureCrds()
+  const mount = await kubernetesAuth()
+  namespace = await createNamespace(unique('window'), 'app')
+  kv = unique('kv')
+  await bao('POST', `sys/mounts/${kv}`, { type: 'kv', options: { version: '2' } })
+  await bao('POST', `${kv}/data/app`, { data: { password: secretValue } })
+  await bao('POST', `${kv}/data/forbidden`, { data: { password: secretValue } })
+  // the policy grants app only: the second resource fails with a permission error the engine explains
+  await bao('PUT', `sys/policies/acl/${kv}`, { policy: `path "${kv}/data/app" { capabilities = ["read"] }` })
+  await kubernetesRole(mount, 'app', 'app', namespace, [kv])
+  await apply({ apiVersion: API_VERSION, kind: 'VaultConnection', metadata: { name: 'conn', namespace }, spec: { address: lab.openbao.address } })
+  await apply({ apiVersion: API_VERSION, kind: 'VaultAuth', metadata: { name: 'default', namespace }, spec: { vaultConnectionRef: 'conn', method: 'kubernetes', mount, kubernetes: { role: 'app', serviceAccount: 'app', audiences: ['vault'] } } })
+  await apply({ apiVersion: API_VERSION, kind: 'VaultStaticSecret', metadata: { name: 'app', namespace }, spec: { type: 'kv-v2', mount: kv, path: 'app', vaultAuthRef: 'default', destination: { name: 'app-secret', create: true } } })
+  await apply({ apiVersion: API_VERSION, kind: 'VaultStaticSecret', metadata: { name: 'forbidden', namespace }, spec: { type: 'kv-v2', mount: kv, path: 'forbidden', vaultAuthRef: 'default', destination: { name: 'forbidden-secret', create: true } } })
+
+  daemon = spawn(process.execPath, ['--import', 'tsx', 'main/cli.ts', 'daemon', '--sync', '--ui', '--namespace', namespace, '--mode', 'write', '--metrics-port', '0', '--interval', '60'], {
+    env: { PATH: process.env.PATH, HOME: lab.runDir, VAULT_ADDR: lab.openbao.address, KUBECONFIG: lab.kube.kubeconfig },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  daemon.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+  daemon.stderr!.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+  url = await eventually(async () => /ui {5}open (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(stdout)?.[1], 'the daemon to print the UI address', 60_000)
+  await eventually(async () => (await readSecret(namespace, 'app-secret'))?.password === secretValue, 'the daemon to sync the good resource')
+
+  browser = await chromium.launch({ executablePath: lab.chromium.executablePath, args: lab.chromium.args })
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  page.on('console', (message) => message.type() === 'error' && consoleErrors.push(message.text()))
+  page.on('websocket', (socket) => {
+    socket.on('framereceived', (frame) => frames.push(String(frame.payload)))
+    socket.on('framesent', (frame) => frames.push(String(frame.payload)))
+  })
+  app = new VaultTrayPage(page)
+}, 180_000)
+
+afterAll(async () => {
+  await browser?.close()
+  if (daemon && daemon.exitCode === null) {
+    daemon.kill('SIGTERM')
+    await once(daemon, 'exit')
+  }
+})
+
+describe('the window, served by `daemon --sync --ui`', () => {
+  it('refuses a missing or wrong token with 401, and the page shows no data', async () => {
+    const origin = new URL(url).origin
+    const stranger = await browser.newPage()
+    try {
+      for (const address of [`${origin}/`, `${origin}/?token=wrong`]) {
+        const response = await stranger.goto(address)
+        expect(response!.status(), address).toBe(401)
+        const text = await stranger.locator('body').innerText()
+        expect(text).toMatch(/^401: /)
+        expect(text).not.toContain(namespace)
+        await expect(stranger.getByRole('navigation').count()).resolves.toBe(0)
+      }
+      await stranger.screenshot({ path: join(SCREENSHOTS, 'refused-401.png') })
+    } finally {
+      await stranger.close()
+    }
+  })
+
+  it('opens on the Overview: the lab\'s OpenBao version and the kube-context, under a strict CSP', async () => {
+    const response = await page.goto(url)
+    // the token was traded for a cookie and left the address bar
+    expect(page.url()).not.toContain('token=')
+    const csp = response!.headers()['content-security-policy']!
+    expect(csp).toMatch(/^default-src 'none'; script-src 'self'; style-src 'self';/)
+    expect(csp).toContain(`connect-src ws://${new URL(url).host};`)
+    expect(csp).not.toMatch(/unsafe|\*|https?:/)
+
+    const { version } = await bao<{ version: string }>('GET', 'sys/health')
+    const overview = new OverviewPage(page)
+    await overview.heading.waitFor()
+    await expect.poll(() => overview.field(overview.vault, 'Version').innerText()).toBe(version)
+    expect(await overview.field(overview.vault, 'Address').innerText()).toBe(lab.openbao.address)
+    expect(await overview.vault.getByText('Healthy').count()).toBe(1)
+    expect(await overview.field(overview.kubernetes, 'Context').innerText()).toBe('lab')
+    expect(await overview.kubernetes.getByText('Reachable').count()).toBe(1)
+    await expect.poll(() => overview.sync.innerText()).toContain('1 not synced')
+    await page.screenshot({ path: join(SCREENSHOTS, 'overview.png'), fullPage: true })
+  })
+
+  it('lists the synced VaultStaticSecret and the failing one on Secrets', async () => {
+    const secrets = await app.goToSecrets()
+    await secrets.heading.waitFor()
+    await expect.poll(() => secrets.cell('app', 'State').innerText()).toBe('Synced')
+    expect(await secrets.row('app').getByRole('rowheader').innerText()).toMatch(/VaultStaticSecret\s+app/)
+    expect(await secrets.cell('app', 'Namespace').innerText()).toBe(namespace)
+    expect(await secrets.cell('app', 'Destination').innerText()).toBe('app-secret')
+    expect(await secrets.cell('app', 'Last sync').innerText()).toMatch(/just now|s ago/)
+    expect(await secrets.cell('app', 'Drift').innerText()).toBe('None')
+    await expect.poll(() => secrets.cell('forbidden', 'State').innerText()).toBe('Failing')
+    expect(await secrets.cell('forbidden', 'Destination').innerText()).toBe('forbidden-secret')
+    expect(await secrets.cell('forbidden', 'Error').innerText()).toMatch(/permission|polic/i)
+    await page.screenshot({ path: join(SCREENSHOTS, 'secrets.png'), fullPage: true })
+  })
+
+  it('explains on Why not synced the cause and fix the engine found, with its evidence one click away', async () => {
+    const why = await new SecretsPage(page).whyNotSynced('forbidden')
+    await why.heading.waitFor()
+    const title = `VaultStaticSecret ${namespace}/forbidden`
+    const card = why.resource(title)
+    // the daemon prints the same diagnosis: cause, then fix
+    const printed = [...stdout.matchAll(new RegExp(`sync   VaultStaticSecret/${namespace}/forbidden  failing: (.+)`, 'g'))].at(-1)?.[1]
+    expect(printed).toBeTruthy()
+    const sentence = await card.getByRole('paragraph').first().innerText()
+    expect(sentence.replace(/\s+/g, ' ')).toBe(printed!.trim().replace(/\s+/g, ' '))
+    const evidence = await why.showEvidence(title)
+    expect(await evidence.getByRole('listitem').first().innerText()).toMatch(/403|permission denied/i)
+    await page.screenshot({ path: join(SCREENSHOTS, 'why-not-synced.png'), fullPage: true })
+  })
+
+  it('syncs a resource now on request: a new value in Vault reaches its Secret', async () => {
+    await bao('POST', `${kv}/data/app`, { data: { password: rotatedValue } })
+    const secrets = await app.goToSecrets()
+    await secrets.table.waitFor()
+    expect((await readSecret(namespace, 'app-secret'))?.password).toBe(secretValue)
+    await secrets.syncNow('app')
+    await eventually(async () => (await readSecret(namespace, 'app-secret'))?.password === rotatedValue, 'sync now to write the new value')
+    await expect.poll(() => secrets.cell('app', 'State').innerText()).toBe('Synced')
+  })
+
+  it('pauses and resumes a resource', async () => {
+    const secrets = new SecretsPage(page)
+    await secrets.togglePause('app')
+    await expect.poll(() => secrets.cell('app', 'State').innerText()).toBe('Paused')
+    expect(await secrets.row('app').getByRole('button', { name: /^Sync now/ }).isDisabled()).toBe(true)
+    await secrets.togglePause('app')
+    await expect.poll(() => secrets.cell('app', 'State').innerText()).toBe('Synced')
+  })
+
+  it('shows the same in dark mode', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' })
+    await page.screenshot({ path: join(SCREENSHOTS, 'secrets-dark.png'), fullPage: true })
+    await page.emulateMedia({ colorScheme: 'light' })
+  })
+
+  it('never puts a secret value in the page or on the WebSocket, and breaks no CSP rule', async () => {
+    for (const view of [() => app.goToOverview(), () => app.goToSecrets(), () => app.goToWhyNotSynced()]) {
+      await view()
+      const html = await page.content()
+      expect(html).not.toContain(secretValue)
+      expect(html).not.toContain(rotatedValue)
+    }
+    expect(frames.length).toBeGreaterThan(0)
+    for (const frame of frames) {
+      expect(frame).not.toContain(secretValue)
+      expect(frame).not.toContain(rotatedValue)
+    }
+    expect(consoleErrors.filter((text) => /Content Security Policy|Refused to/i.test(text))).toEqual([])
+  })
+
+  it('says when the engine is gone', async () => {
+    daemon.kill('SIGTERM')
+    await once(daemon, 'exit')
+    await app.connectionAlert.waitFor()
+    await page.screenshot({ path: join(SCREENSHOTS, 'disconnected.png'), fullPage: true })
+  })
+})
