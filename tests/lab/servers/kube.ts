@@ -1,7 +1,7 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { Agent, request } from 'node:https'
 import { join } from 'node:path'
+import { adminKubeconfig, kubeApiserverArgs, SERVICE_ACCOUNT_ISSUER, writeApiserverKeys } from '../../../main/engine/lab/cluster.ts'
 import { freePort, startServer, type RunningServer } from '../process.ts'
 
 export interface KubeInfo {
@@ -15,8 +15,6 @@ export interface KubeInfo {
   /** PEM of the key that verifies ServiceAccount tokens (for Vault's jwt auth). */
   serviceAccountPublicKey: string
 }
-
-const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local'
 
 /** etcd on loopback, kept in the run dir; fsync off because the data dies with the run. */
 export async function startEtcd(etcd: string, runDir: string, timeoutMs: number, signal: AbortSignal) {
@@ -58,16 +56,7 @@ export async function startKubeApiserver(apiserver: string, etcdUrl: string, run
   const dir = join(runDir, 'kube')
   const certDir = join(dir, 'certs')
   mkdirSync(certDir, { recursive: true })
-  if (!existsSync(join(dir, 'tokens.csv'))) {
-    const { publicKey, privateKey } = generateKeyPairSync('rsa', {
-      modulusLength: 2048,
-      publicKeyEncoding: { type: 'spki', format: 'pem' },
-      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-    })
-    writeFileSync(join(dir, 'sa.pub'), publicKey)
-    writeFileSync(join(dir, 'sa.key'), privateKey, { mode: 0o600 })
-    writeFileSync(join(dir, 'tokens.csv'), `${randomBytes(24).toString('base64url')},lab-admin,lab-admin,"system:masters"\n`, { mode: 0o600 })
-  }
+  if (!existsSync(join(dir, 'tokens.csv'))) writeApiserverKeys(dir, 'lab-admin')
   const publicKey = readFileSync(join(dir, 'sa.pub'), 'utf8')
   const adminToken = readFileSync(join(dir, 'tokens.csv'), 'utf8').split(',')[0]!
   const port = options.port ?? (await freePort())
@@ -79,21 +68,7 @@ export async function startKubeApiserver(apiserver: string, etcdUrl: string, run
     {
       name: 'kube-apiserver',
       command: apiserver,
-      args: [
-        `--etcd-servers=${etcdUrl}`,
-        '--bind-address=127.0.0.1',
-        '--advertise-address=127.0.0.1',
-        `--secure-port=${port}`,
-        `--cert-dir=${certDir}`,
-        '--authorization-mode=RBAC',
-        `--token-auth-file=${join(dir, 'tokens.csv')}`,
-        `--service-account-issuer=${SERVICE_ACCOUNT_ISSUER}`,
-        `--service-account-key-file=${join(dir, 'sa.pub')}`,
-        `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
-        '--service-cluster-ip-range=10.96.0.0/24',
-        '--enable-priority-and-fairness=false',
-        '--profiling=false',
-      ],
+      args: kubeApiserverArgs(etcdUrl, port, dir),
       logFile: join(dir, 'server.log'),
       timeoutMs,
       isReady: async () => (await get(`${server}/readyz`, adminToken, probe)) === 200,
@@ -104,24 +79,9 @@ export async function startKubeApiserver(apiserver: string, etcdUrl: string, run
 
   const caCert = readFileSync(join(certDir, 'apiserver.crt'), 'utf8')
   const kubeconfig = join(dir, 'kubeconfig')
-  writeFileSync(kubeconfig, adminKubeconfig(server, caCert, adminToken), { mode: 0o600 })
+  writeFileSync(kubeconfig, adminKubeconfig(server, caCert, adminToken, 'lab'), { mode: 0o600 })
   const info: KubeInfo = { server, kubeconfig, caCert, adminToken, serviceAccountIssuer: SERVICE_ACCOUNT_ISSUER, serviceAccountPublicKey: publicKey }
   return { server: running, info }
-}
-
-function adminKubeconfig(server: string, caCert: string, token: string): string {
-  return JSON.stringify(
-    {
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'lab', cluster: { server, 'certificate-authority-data': Buffer.from(caCert).toString('base64') } }],
-      users: [{ name: 'lab-admin', user: { token } }],
-      contexts: [{ name: 'lab', context: { cluster: 'lab', user: 'lab-admin' } }],
-      'current-context': 'lab',
-    },
-    null,
-    2,
-  )
 }
 
 function get(url: string, token: string, agent: Agent): Promise<number> {

@@ -1,0 +1,128 @@
+// The one-click lab end to end, as a user runs it: `vault-tray lab up` from nothing (its own OpenBao, etcd +
+// kube-apiserver and PostgreSQL, the test lab's keychain), both Secrets synced and the dynamic credentials logging
+// in to PostgreSQL; `lab up` again changes nothing; `lab status` and `lab token`; `lab down` leaves nothing.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { labDown } from '../../main/engine/lab/lab.ts'
+import { STATIC_EXAMPLE_DATA, TUTORIAL } from '../../main/engine/lab/tutorial.ts'
+import { allPorts, labKube, labSecrets, labSnapshot, leftovers, logsIn, readLabState, readSecretData, useTestKeychain, vaultTray, type CliRun } from './lab-helpers.ts'
+
+const { static: stat, dynamic } = TUTORIAL
+const dir = mkdtempSync(join(tmpdir(), 'vault-tray-lab-up-'))
+let first: CliRun
+let firstSnapshot: Record<string, unknown>
+
+beforeAll(async () => {
+  useTestKeychain()
+  first = await vaultTray(['lab', 'up', '--dir', dir])
+  console.log(`lab up from nothing: ${first.ms} ms (the command's own figure: ${/\((\d+\.\d)s\)/.exec(first.stdout)?.[1]} s)`)
+}, 180_000)
+
+afterAll(async () => {
+  // whatever a failed test left: the lab's servers never outlive the test run
+  if (existsSync(dir)) await labDown({ dir })
+  rmSync(dir, { recursive: true, force: true })
+}, 60_000)
+
+describe('vault-tray lab up, from nothing', () => {
+  it('sets up every step of the tutorial and says where each step logged', () => {
+    expect(first.code, first.stdout + first.stderr).toBe(0)
+    for (const title of ['Vault up and unsealed', 'Kubernetes cluster up', 'PostgreSQL up', 'KV v2 static/exampleapp/creds', 'Database engine on PostgreSQL', 'Transit key and policy', 'Kubernetes auth: token reviewer vault-to-k8s-sa', 'VaultConnection, VaultAuths']) {
+      expect(first.stdout).toMatch(new RegExp(`^  ✓ ${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*  \\d+\\.\\ds  .*\\[log: ${dir}/logs/`, 'm'))
+    }
+    expect(first.stdout).toMatch(/^The lab is up \(\d+\.\ds\)\.$/m)
+    expect(first.stdout).toContain(`export VAULT_ADDR=http://127.0.0.1:${readLabState(dir).servers.vault!.port} KUBECONFIG=${dir}/kube/kubeconfig`)
+    expect(first.stdout).toContain('`npm start -- --sync`')
+  })
+
+  it('syncs vso-static-creds-from-vault from Vault and vso-dynamic-creds-from-vault that log in to PostgreSQL', async () => {
+    const api = labKube(dir)
+    try {
+      expect(await readSecretData(api, stat.namespace, stat.destination)).toMatchObject(STATIC_EXAMPLE_DATA)
+      const credentials = await readSecretData(api, dynamic.namespace, dynamic.destination)
+      expect(credentials.username).toMatch(/^v-/)
+      expect(await logsIn(dir, credentials)).toBe(true)
+    } finally {
+      api.close()
+    }
+  })
+
+  it('keeps its servers running after the command ends, on 127.0.0.1 only', async () => {
+    const state = readLabState(dir)
+    expect(Object.keys(state.servers).sort()).toEqual(['etcd', 'kube-apiserver', 'postgres', 'vault'])
+    for (const record of Object.values(state.servers)) expect(() => process.kill(record.pid, 0)).not.toThrow()
+    const listening = readFileSync('/proc/net/tcp', 'utf8') + readFileSync('/proc/net/tcp6', 'utf8')
+    // state 0A is LISTEN; every listener on one of the lab's ports is bound to 127.0.0.1 (0100007F)
+    for (const port of allPorts(state)) {
+      const hex = port.toString(16).toUpperCase().padStart(4, '0')
+      const local = [...listening.matchAll(new RegExp(`^\\s*\\d+: ([0-9A-F]+):${hex} [0-9A-F]+:0000 0A`, 'gm'))].map((match) => match[1])
+      for (const address of local) expect(address).toBe('0100007F')
+    }
+  })
+
+  it('keeps the root token and unseal key in the keychain, and no secret in its output, logs or state', async () => {
+    const secrets = (await labSecrets(dir))!
+    expect(secrets.rootToken).toMatch(/^s\./)
+    expect(secrets.unsealKey).toBeTruthy()
+    expect(existsSync(join(dir, 'secrets.json'))).toBe(false)
+    const api = labKube(dir)
+    const dynamicPassword = (await readSecretData(api, dynamic.namespace, dynamic.destination)).password!
+    api.close()
+    const written = [first.stdout, first.stderr, readFileSync(join(dir, 'state.json'), 'utf8'), ...readdirSync(join(dir, 'logs')).map((file) => readFileSync(join(dir, 'logs', file), 'utf8'))].join('\n')
+    for (const secret of [secrets.rootToken!, secrets.unsealKey!, secrets.postgresPassword!, dynamicPassword, STATIC_EXAMPLE_DATA.password]) expect(written).not.toContain(secret)
+  })
+})
+
+describe('vault-tray lab up, again', () => {
+  it('changes nothing: same resourceVersions, same Vault configuration, leases and PostgreSQL users, same servers', async () => {
+    firstSnapshot = await labSnapshot(dir)
+    // the measures themselves hold what they should: one lease, one user, every object read
+    expect(firstSnapshot).toMatchObject({ leases: { keys: [expect.any(String)] }, postgresUsers: [expect.stringMatching(/^v-/)] })
+    expect(Object.values(firstSnapshot.kube as Record<string, string>).every((version) => /^\d+$/.test(version))).toBe(true)
+    const again = await vaultTray(['lab', 'up', '--dir', dir, '--show-token'])
+    console.log(`lab up again: ${again.ms} ms (the command's own figure: ${/\((\d+\.\d)s\)/.exec(again.stdout)?.[1]} s)`)
+    expect(again.code, again.stdout + again.stderr).toBe(0)
+    expect(again.stdout).toMatch(/^The lab was already up; nothing changed \(\d+\.\ds\)\.$/m)
+    expect(again.stdout.match(/^ {2}✓ .* {2}unchanged {2}\[log: /gm)).toHaveLength(11)
+    expect(await labSnapshot(dir)).toEqual(firstSnapshot)
+    // asked for, the token is shown with the exports
+    expect(again.stdout).toContain(`VAULT_TOKEN=${(await labSecrets(dir))!.rootToken}`)
+  })
+})
+
+describe('vault-tray lab status and token', () => {
+  it('status says what runs and that all is healthy, without a secret', async () => {
+    const status = await vaultTray(['lab', 'status', '--dir', dir])
+    expect(status.code, status.stdout + status.stderr).toBe(0)
+    for (const server of ['vault', 'etcd', 'kube-apiserver', 'postgres']) expect(status.stdout).toMatch(new RegExp(`^  ${server} +running  pid \\d+  127\\.0\\.0\\.1:\\d+$`, 'm'))
+    expect(status.stdout.match(/^ {2}✓ /gm)).toHaveLength(11)
+    expect(status.stdout).toContain('Healthy: everything is as `lab up` made it.')
+    expect(status.stdout).not.toContain((await labSecrets(dir))!.rootToken)
+  })
+
+  it('token prints the root token, and --unseal-key the unseal key, and nothing else', async () => {
+    const secrets = (await labSecrets(dir))!
+    const [token, unsealKey] = await Promise.all([vaultTray(['lab', 'token', '--dir', dir]), vaultTray(['lab', 'token', '--dir', dir, '--unseal-key'])])
+    expect(token.stdout).toBe(`${secrets.rootToken}\n`)
+    expect(unsealKey.stdout).toBe(`${secrets.unsealKey}\n`)
+  })
+})
+
+describe('vault-tray lab down', () => {
+  it('removes everything the lab created: no process, no port, no directory, no keychain entry', async () => {
+    const ports = allPorts(readLabState(dir))
+    const down = await vaultTray(['lab', 'down', '--dir', dir])
+    expect(down.code, down.stdout + down.stderr).toBe(0)
+    for (const server of ['vault', 'etcd', 'kube-apiserver', 'postgres']) expect(down.stdout).toMatch(new RegExp(`^  stopped ${server} \\(pid \\d+, 127\\.0\\.0\\.1:\\d+\\)$`, 'm'))
+    expect(down.stdout).toContain('The lab is down: nothing of it is left.')
+    expect(await leftovers(dir, ports)).toEqual({ processes: [], listening: [] })
+    expect(existsSync(dir)).toBe(false)
+    expect(await labSecrets(dir)).toBeNull()
+
+    const status = await vaultTray(['lab', 'status', '--dir', dir])
+    expect(status.code).toBe(3)
+    expect(status.stdout).toMatch(/^No lab in .*`vault-tray lab up` makes one\.$/m)
+  })
+})
