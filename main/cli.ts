@@ -22,6 +22,7 @@ import { VaultProxy } from './engine/proxy/server.ts'
 import { startDaemonUi } from './ui/daemon-ui.ts'
 import { localCertificate } from './engine/proxy/tls.ts'
 import { LAB_HELP, LAB_USAGE, LabUsageError, runLabCommand } from './engine/lab/command.ts'
+import { labEndpoints } from './engine/lab/lab.ts'
 
 const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS] [--sync [--context NAME] [--namespace NS]... [--mode auto|write|observe] [--metrics-port PORT]] [--ui [--ui-port PORT]]
        vault-tray crds install [--context NAME] [--take-over]
@@ -87,13 +88,17 @@ async function daemon(args: string[]): Promise<number> {
   const intervalSeconds = Number(values.interval)
   if (!Number.isFinite(intervalSeconds) || intervalSeconds <= 0) throw new UsageError(`--interval must be a positive number of seconds, not "${values.interval}"`)
 
-  const kube = loadKubeConfig()
-  const engine = new Engine({ vault: vaultSettingsFromEnv(), kube, healthIntervalMs: intervalSeconds * 1000 })
+  // with nothing configured, the one-click lab is the default Vault and cluster, when there is one
+  const lab = !process.env.VAULT_ADDR && !loadKubeConfig() ? labEndpoints() : undefined
+  if (lab) console.log(`Nothing configured: using the one-click lab in ${lab.dir} (Vault ${lab.vaultAddress ?? 'none'}, kubeconfig ${lab.kubeconfig ?? 'none'}).`)
+  const env = { ...process.env, ...(lab?.vaultAddress ? { VAULT_ADDR: lab.vaultAddress } : {}), ...(lab?.kubeconfig ? { KUBECONFIG: lab.kubeconfig } : {}) }
+  const kube = loadKubeConfig(env)
+  const engine = new Engine({ vault: vaultSettingsFromEnv(env), kube, healthIntervalMs: intervalSeconds * 1000 })
   const print = (report: HealthReport) => console.log(values.json ? JSON.stringify(report) : describeHealth(report).join('\n'))
   if (values.once) {
     const report = await engine.checkHealth()
     print(report)
-    if (!process.env.VAULT_ADDR && !report.kube.reachable && !values.json) console.log(NOTHING_CONFIGURED)
+    if (!env.VAULT_ADDR && !report.kube.reachable && !values.json) console.log(NOTHING_CONFIGURED)
     return isHealthy(report) ? 0 : 1
   }
 
@@ -103,7 +108,7 @@ async function daemon(args: string[]): Promise<number> {
     if (text !== last) print(report)
     last = text
   })
-  if (!process.env.VAULT_ADDR && !kube) console.log(NOTHING_CONFIGURED)
+  if (!env.VAULT_ADDR && !kube) console.log(NOTHING_CONFIGURED)
   engine.start()
   const sync = values.sync ? await startSync(engine, kube, values) : undefined
   const ui = values.ui ? await startDaemonUi(engine, values['ui-port'], (line) => console.log(line)) : undefined

@@ -1,7 +1,7 @@
 // The one-click lab end to end, as a user runs it: `vault-tray lab up` from nothing (its own OpenBao, etcd +
 // kube-apiserver and PostgreSQL, the test lab's keychain), both Secrets synced and the dynamic credentials logging
 // in to PostgreSQL; `lab up` again changes nothing; `lab status` and `lab token`; `lab down` leaves nothing.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -107,6 +107,25 @@ describe('vault-tray lab status and token', () => {
     const [token, unsealKey] = await Promise.all([vaultTray(['lab', 'token', '--dir', dir]), vaultTray(['lab', 'token', '--dir', dir, '--unseal-key'])])
     expect(token.stdout).toBe(`${secrets.rootToken}\n`)
     expect(unsealKey.stdout).toBe(`${secrets.unsealKey}\n`)
+  })
+})
+
+describe('npm start with nothing configured', () => {
+  it('uses the lab as its default Vault and cluster', async () => {
+    // the lab where the daemon looks by default: $XDG_DATA_HOME/vault-tray/lab
+    const data = mkdtempSync(join(tmpdir(), 'vault-tray-xdg-'))
+    try {
+      mkdirSync(join(data, 'vault-tray'))
+      symlinkSync(dir, join(data, 'vault-tray', 'lab'))
+      const run = await vaultTray(['daemon', '--once'], { env: { XDG_DATA_HOME: data, HOME: data, VAULT_ADDR: '', KUBECONFIG: '' } })
+      expect(run.stdout).toContain(`Nothing configured: using the one-click lab in ${join(data, 'vault-tray', 'lab')}`)
+      const state = readLabState(dir)
+      expect(run.stdout).toContain(`vault  http://127.0.0.1:${state.servers.vault!.port}  ok: version `)
+      expect(run.stdout).toContain(`kube   vault-tray-lab (https://127.0.0.1:${state.servers['kube-apiserver']!.port})  ok: v1.35.4`)
+      expect(run.code).toBe(0)
+    } finally {
+      rmSync(data, { recursive: true, force: true })
+    }
   })
 })
 

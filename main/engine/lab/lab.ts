@@ -2,6 +2,7 @@
 // static + dynamic + transit, VSO's resources, both Secrets synced) and can run again at any time; `down` removes
 // everything it created and nothing else; `status` looks without changing anything.
 import { existsSync, rmSync } from 'node:fs'
+import { delimiter } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Keychain } from '../cache/keychain.ts'
 import { KubeApi } from '../kube/api.ts'
@@ -134,6 +135,24 @@ export async function labUp(options: LabOptions = {}): Promise<LabUpResult> {
 function recordedVaultAddress(state: LabState): string | undefined {
   if (state.providers?.vault.kind === 'existing') return state.providers.vault.address
   return state.servers.vault ? `http://127.0.0.1:${state.servers.vault.port}` : undefined
+}
+
+/**
+ * Where an existing lab's Vault and cluster are, read from its state file alone (no server is asked), so the
+ * daemon can use the lab when nothing else is configured. Undefined when there is no lab or it cannot be read.
+ */
+export function labEndpoints(dir: string = defaultLabDir()): { dir: string; vaultAddress?: string; kubeconfig?: string } | undefined {
+  const paths = new LabPaths(dir)
+  let state: LabState | undefined
+  try {
+    state = readState(paths)
+  } catch {
+    return undefined
+  }
+  if (!state?.providers) return undefined
+  const cluster = state.providers.cluster
+  const kubeconfig = cluster.kind === 'context' ? cluster.kubeconfig.join(delimiter) : existsSync(paths.kubeconfig) ? paths.kubeconfig : undefined
+  return { dir: paths.dir, vaultAddress: recordedVaultAddress(state), kubeconfig }
 }
 
 export interface LabStatusResult {
