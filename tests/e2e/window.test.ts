@@ -11,6 +11,9 @@ import { bao, lab, unique } from '../integration/helpers.ts'
 import { apply, createNamespace, ensureCrds, eventually, kubernetesAuth, kubernetesRole, readSecret } from '../integration/sync-helpers.ts'
 import { OverviewPage, SecretsPage, VaultTrayPage } from './pages/vault-tray-page.ts'
 
+/** The engine reconciles in its own time, slower on a busy machine: wait for what it reports. */
+const POLL = { timeout: 20_000, interval: 100 }
+
 const SCREENSHOTS = join(import.meta.dirname, 'screenshots')
 const secretValue = `s3cr3t-${unique('value')}`
 const rotatedValue = `r0tated-${unique('value')}`
@@ -101,25 +104,25 @@ describe('the window, served by `daemon --sync --ui`', () => {
     const { version } = await bao<{ version: string }>('GET', 'sys/health')
     const overview = new OverviewPage(page)
     await overview.heading.waitFor()
-    await expect.poll(() => overview.field(overview.vault, 'Version').innerText()).toBe(version)
+    await expect.poll(() => overview.field(overview.vault, 'Version').innerText(), POLL).toBe(version)
     expect(await overview.field(overview.vault, 'Address').innerText()).toBe(lab.openbao.address)
     expect(await overview.vault.getByText('Healthy').count()).toBe(1)
     expect(await overview.field(overview.kubernetes, 'Context').innerText()).toBe('lab')
     expect(await overview.kubernetes.getByText('Reachable').count()).toBe(1)
-    await expect.poll(() => overview.sync.innerText()).toContain('1 not synced')
+    await expect.poll(() => overview.sync.innerText(), POLL).toContain('1 not synced')
     await page.screenshot({ path: join(SCREENSHOTS, 'overview.png'), fullPage: true })
   })
 
   it('lists the synced VaultStaticSecret and the failing one on Secrets', async () => {
     const secrets = await app.goToSecrets()
     await secrets.heading.waitFor()
-    await expect.poll(() => secrets.cell('app', 'State').innerText()).toBe('Synced')
+    await expect.poll(() => secrets.cell('app', 'State').innerText(), POLL).toBe('Synced')
     expect(await secrets.row('app').getByRole('rowheader').innerText()).toMatch(/VaultStaticSecret\s+app/)
     expect(await secrets.cell('app', 'Namespace').innerText()).toBe(namespace)
     expect(await secrets.cell('app', 'Destination').innerText()).toBe('app-secret')
     expect(await secrets.cell('app', 'Last sync').innerText()).toMatch(/just now|s ago/)
     expect(await secrets.cell('app', 'Drift').innerText()).toBe('None')
-    await expect.poll(() => secrets.cell('forbidden', 'State').innerText()).toBe('Failing')
+    await expect.poll(() => secrets.cell('forbidden', 'State').innerText(), POLL).toBe('Failing')
     expect(await secrets.cell('forbidden', 'Destination').innerText()).toBe('forbidden-secret')
     expect(await secrets.cell('forbidden', 'Error').innerText()).toMatch(/permission|polic/i)
     await page.screenshot({ path: join(SCREENSHOTS, 'secrets.png'), fullPage: true })
@@ -147,16 +150,16 @@ describe('the window, served by `daemon --sync --ui`', () => {
     expect((await readSecret(namespace, 'app-secret'))?.password).toBe(secretValue)
     await secrets.syncNow('app')
     await eventually(async () => (await readSecret(namespace, 'app-secret'))?.password === rotatedValue, 'sync now to write the new value')
-    await expect.poll(() => secrets.cell('app', 'State').innerText()).toBe('Synced')
+    await expect.poll(() => secrets.cell('app', 'State').innerText(), POLL).toBe('Synced')
   })
 
   it('pauses and resumes a resource', async () => {
     const secrets = new SecretsPage(page)
     await secrets.togglePause('app')
-    await expect.poll(() => secrets.cell('app', 'State').innerText()).toBe('Paused')
+    await expect.poll(() => secrets.cell('app', 'State').innerText(), POLL).toBe('Paused')
     expect(await secrets.row('app').getByRole('button', { name: /^Sync now/ }).isDisabled()).toBe(true)
     await secrets.togglePause('app')
-    await expect.poll(() => secrets.cell('app', 'State').innerText()).toBe('Synced')
+    await expect.poll(() => secrets.cell('app', 'State').innerText(), POLL).toBe('Synced')
   })
 
   it('shows the same in dark mode', async () => {
