@@ -17,6 +17,7 @@ import type { VaultConnectionSettings } from '../vault/connection.ts'
 import { kvSecretOf, MountResolver, type MountKind } from './mounts.ts'
 import { LeaseCache, leaseOf, type LeaseCacheEntry, type LeaseCacheEvent } from './lease-cache.ts'
 import { StaticSecretCache, type CachedResponse, type RefreshBehavior, type StaticCacheEvent, type TokenRecord } from './static-cache.ts'
+import { trimSlashes } from '../vault/paths.ts'
 
 export interface ProxyOptions {
   upstream: VaultConnectionSettings
@@ -233,7 +234,7 @@ export class VaultProxy {
     const own = header(request, 'x-vault-token') ?? header(request, 'authorization')?.replace(/^Bearer\s+/i, '')
     const auto = this.#options.autoAuth
     const token = auto && (!own || auto.useAutoAuthToken === 'force') ? await this.#lendToken(request, auto.token) : own
-    const namespace = (header(request, 'x-vault-namespace') ?? '').replace(/^\/+|\/+$/g, '')
+    const namespace = trimSlashes(header(request, 'x-vault-namespace') ?? '')
     const done = (status: number, cache?: 'HIT' | 'MISS') =>
       this.#emit({ kind: 'request', method, path: apiPath || url.pathname, status, ...(cache ? { cache } : {}), ms: performance.now() - started })
 
@@ -324,7 +325,7 @@ export class VaultProxy {
     } catch {
       return void this.#reply(response, 400, 'cache-clear: the body is not JSON')
     }
-    const namespace = (body.namespace ?? '').replace(/^\/+|\/+$/g, '')
+    const namespace = trimSlashes(body.namespace ?? '')
     let cleared: number
     if (body.type === 'all') {
       cleared = (this.#cache?.size ?? 0) + (this.#leases?.clear() ?? 0)

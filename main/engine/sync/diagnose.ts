@@ -8,6 +8,7 @@ import type { SyncFailure } from './reconciler.ts'
 import { FieldError } from './refs.ts'
 import { TransformationError } from './transformation.ts'
 import type { VaultAccess } from './vault-clients.ts'
+import { trimSlashes } from '../vault/paths.ts'
 
 export interface Diagnosis {
   cause: string
@@ -60,15 +61,14 @@ async function diagnosePermission(resource: SecretResource, error: VaultError, a
   const kvV2 = resource.kind === 'VaultStaticSecret' && (resource as VaultStaticSecret).spec.type === 'kv-v2'
   if (access && kvV2) {
     const { mount, path } = (resource as VaultStaticSecret).spec
-    const trimmed = (value: string) => value.replace(/^\/+|\/+$/g, '')
-    const dataPath = `${trimmed(mount)}/data/${trimmed(path)}`
-    const bare = `${trimmed(mount)}/${trimmed(path)}`
+    const dataPath = `${trimSlashes(mount)}/data/${trimSlashes(path)}`
+    const bare = `${trimSlashes(mount)}/${trimSlashes(path)}`
     try {
       const token = await access.token()
       const { data } = await access.client.request<{ data: Record<string, string[]> }>({ method: 'POST', path: 'sys/capabilities-self', token, body: { paths: [dataPath, bare] } })
       evidence.push(`capabilities on ${dataPath}: ${(data[dataPath] ?? []).join(', ')}; on ${bare}: ${(data[bare] ?? []).join(', ')}`)
       if (!data[dataPath]?.includes('read') && data[bare]?.some((capability) => capability === 'read' || capability === 'root')) {
-        return { cause: `The policy grants read on "${bare}", but KV v2 reads go through "${dataPath}".`, fix: `Change the policy's path to "${trimmed(mount)}/data/${trimmed(path)}" (KV v2 puts data/ after the mount).`, evidence }
+        return { cause: `The policy grants read on "${bare}", but KV v2 reads go through "${dataPath}".`, fix: `Change the policy's path to "${trimSlashes(mount)}/data/${trimSlashes(path)}" (KV v2 puts data/ after the mount).`, evidence }
       }
       return { cause: `The Vault role's policies do not allow reading ${dataPath}.`, fix: `Add path "${dataPath}" { capabilities = ["read"] } to a policy of the VaultAuth's role.`, evidence }
     } catch {

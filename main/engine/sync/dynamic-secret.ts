@@ -10,6 +10,7 @@ import { buildData, failure, inspectDestination, reconcileSecret, restartTargets
 import { FieldError } from './refs.ts'
 import { healthConditions, type ConditionUpdate } from './status.ts'
 import type { VaultAccess } from './vault-clients.ts'
+import { trimSlashes as trim } from '../vault/paths.ts'
 
 interface LeasedResponse {
   lease_id: string
@@ -21,8 +22,6 @@ interface LeasedResponse {
 
 /** Static-role fields that change with every read and say nothing about the credentials. */
 const STATIC_CREDS_VOLATILE = ['ttl', 'rotation_schedule', 'rotation_period', 'last_vault_rotation', '_raw']
-
-const trim = (value: string) => value.replace(/^\/+|\/+$/g, '')
 
 export function validateDynamicSecret(resource: VaultDynamicSecret): void {
   const { spec } = resource

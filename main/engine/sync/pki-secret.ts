@@ -7,6 +7,7 @@ import { timedVault } from './metrics.ts'
 import { buildData, failure, inspectDestination, reconcileSecret, restartTargets, writeSecret, writeStatus, type SyncControl, type SyncOutcome, type SyncServices } from './reconciler.ts'
 import { FieldError } from './refs.ts'
 import { healthConditions, type ConditionUpdate } from './status.ts'
+import { trimSlashes as trim } from '../vault/paths.ts'
 
 interface IssuedCertificate {
   certificate: string
@@ -17,8 +18,6 @@ interface IssuedCertificate {
   serial_number: string
   expiration: number
 }
-
-const trim = (value: string) => value.replace(/^\/+|\/+$/g, '')
 
 export function validatePkiSecret(resource: VaultPKISecret): void {
   const { spec } = resource

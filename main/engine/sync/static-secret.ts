@@ -8,11 +8,10 @@ import { buildData, failure, inspectDestination, reconcileSecret, restartTargets
 import { FieldError } from './refs.ts'
 import { healthConditions, type ConditionUpdate } from './status.ts'
 import type { VaultAccess } from './vault-clients.ts'
+import { trimSlashes as trim } from '../vault/paths.ts'
 
 /** With HMAC on and no refreshAfter, VSO checks again after 48–54 s. */
 const DEFAULT_REFRESH_MS = 60_000
-
-const trim = (value: string) => value.replace(/^\/+|\/+$/g, '')
 
 /** The Vault API path the resource reads, as KV change notices name it. */
 export function staticSecretPath(spec: VaultStaticSecret['spec']): string {

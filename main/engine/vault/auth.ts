@@ -1,6 +1,7 @@
 // Logging in to Vault with each supported auth method, and what a token looks like once we hold one.
 import type { Clock } from '../clock.ts'
 import type { VaultClient } from './client.ts'
+import { trimSlashes } from './paths.ts'
 
 export type AuthConfig =
   | { method: 'token'; token: string }
@@ -43,7 +44,7 @@ const DEFAULT_MOUNTS: Record<Exclude<AuthMethod, 'token'>, string> = { kubernete
 
 export async function login(client: VaultClient, auth: AuthConfig, clock: Clock): Promise<VaultToken> {
   if (auth.method === 'token') return lookupSelf(client, auth.token, clock)
-  const mount = (auth.mount ?? DEFAULT_MOUNTS[auth.method]).replace(/^\/+|\/+$/g, '')
+  const mount = trimSlashes(auth.mount ?? DEFAULT_MOUNTS[auth.method])
   let path: string
   let body: Record<string, string>
   switch (auth.method) {

@@ -5,6 +5,7 @@ import WebSocket from 'ws'
 import type { Clock } from '../clock.ts'
 import { VaultError, type VaultClient } from './client.ts'
 import { withDefaults } from '../options.ts'
+import { trimSlashes as trim } from './paths.ts'
 
 export interface KvChange {
   mount: string
@@ -229,5 +230,3 @@ export function parseKvEvent(message: string): Omit<KvChange, 'via'> | undefined
   const version = Number(event.data.event?.metadata?.current_version)
   return { mount, path, version: Number.isFinite(version) && version > 0 ? version : undefined }
 }
-
-const trim = (path: string) => path.replace(/^\/+|\/+$/g, '')

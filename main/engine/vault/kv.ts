@@ -1,5 +1,6 @@
 // KV secrets engine, versions 1 and 2.
 import type { VaultClient } from './client.ts'
+import { trimSlashes as trim } from './paths.ts'
 
 export interface KvV2Metadata {
   current_version: number
@@ -15,8 +16,6 @@ export interface KvV2Secret {
   data: Record<string, unknown> | null
   metadata: { version: number; created_time: string; deletion_time: string; destroyed: boolean; custom_metadata: Record<string, string> | null }
 }
-
-const trim = (path: string) => path.replace(/^\/+|\/+$/g, '')
 
 export class KvV2 {
   readonly mount: string
