@@ -499,14 +499,8 @@ export class SyncEngine {
   async #revokeLease(key: string, resource: VaultDynamicSecret, leaseId = resource.status?.secretLease?.id): Promise<void> {
     if (!resource.spec.revoke || !leaseId || !this.#writes(resource.metadata.namespace)) return
     try {
-      const { operatorNamespace } = this.#options
-      const authRef = parseRef(resource.spec.vaultAuthRef, 'spec.vaultAuthRef', resource.metadata.namespace, operatorNamespace)
-      const auth = this.#get<VaultAuth>('VaultAuth', authRef.namespace, authRef.name)
-      if (!auth) throw new Error(`its VaultAuth ${authRef.namespace}/${authRef.name} is gone too`)
-      const connectionRef = parseRef(auth.spec.vaultConnectionRef, 'spec.vaultConnectionRef', auth.metadata.namespace, operatorNamespace)
-      const connection = this.#get<VaultConnection>('VaultConnection', connectionRef.namespace, connectionRef.name)
-      if (!connection) throw new Error(`its VaultConnection ${connectionRef.namespace}/${connectionRef.name} is gone`)
-      const access = await this.#vault.get(connection, auth, resource.metadata.namespace)
+      // the same VaultAuth and VaultConnection that fetched the lease, resolved as every reconcile resolves them
+      const access = await resolveVault(resource, this.#services)
       await access.client.request({ method: 'PUT', path: 'sys/leases/revoke', token: await access.token(), body: { lease_id: leaseId } })
       this.#emit({ kind: 'lease-revoked', key, leaseId: maskId(leaseId), ok: true, message: `revoked lease ${maskId(leaseId)} of deleted ${key}` })
     } catch (error) {
