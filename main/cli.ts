@@ -111,7 +111,7 @@ async function daemon(args: string[]): Promise<number> {
   if (!env.VAULT_ADDR && !kube) console.log(NOTHING_CONFIGURED)
   engine.start()
   const sync = values.sync ? await startSync(engine, kube, values) : undefined
-  const ui = values.ui ? await startDaemonUi(engine, values['ui-port'], (line) => console.log(line)) : undefined
+  const ui = values.ui ? await startDaemonUi(engine, env, values['ui-port'], (line) => console.log(line)) : undefined
   await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve))
   await ui?.()
   await sync?.()

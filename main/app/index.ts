@@ -4,7 +4,7 @@ import { app, BrowserWindow, Menu, nativeImage, session, Tray } from 'electron'
 import { Engine } from '../engine/engine.ts'
 import { loadKubeConfig } from '../engine/kube/contexts.ts'
 import { vaultSettingsFromEnv } from '../engine/vault/connection.ts'
-import { engineBridge } from '../ui/handlers.ts'
+import { bridgeContext, engineBridge } from '../ui/bridge/index.ts'
 import { registerHandlers } from './ipc.ts'
 
 const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -46,7 +46,7 @@ async function start(): Promise<void> {
 
   const engine = new Engine({ vault: vaultSettingsFromEnv(), kube: loadKubeConfig(), healthIntervalMs: 10_000 })
   // the same handlers and push hints as the daemon's browser twin (main/ui)
-  const bridge = engineBridge(engine)
+  const bridge = engineBridge(bridgeContext(engine, process.env))
   bridge.subscribe((channel, payload) => window?.webContents.send(channel, payload))
   registerHandlers(bridge.handlers, (event) => event.senderFrame?.url.startsWith(rendererUrl().replace(/index\.html$/, '')) ?? false)
   engine.start()

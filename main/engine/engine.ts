@@ -4,6 +4,8 @@ import { systemClock, type Clock } from './clock.ts'
 import { EventBus } from './events.ts'
 import { configForContext, type LoadedKubeConfig } from './kube/contexts.ts'
 import { withUserPath } from './kube/shell-path.ts'
+import type { StepEvent } from './lab/runner.ts'
+import type { ProxyEvent } from './proxy/server.ts'
 import { SyncEngine, type SyncEngineOptions, type SyncEvent } from './sync/sync-engine.ts'
 import { readKubeHealth, type KubeHealth } from './kube/health.ts'
 import type { AuthConfig } from './vault/auth.ts'
@@ -33,6 +35,10 @@ export interface EngineEvents {
   vault: VaultSessionEvent
   /** What the sync engine of the chosen kube-context did; never a secret value. */
   sync: SyncEvent & { context: string }
+  /** What the local proxy did: requests (paths, never bodies), cache hits, evictions. */
+  proxy: ProxyEvent
+  /** The one-click lab's steps while it is set up from the window. */
+  lab: StepEvent
 }
 
 export interface VaultSessionSettings {

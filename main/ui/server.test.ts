@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { BridgeError, type InvokeHandlers, type PushChannel, type PushChannels, type ServerMessage } from '../../preload/api.ts'
+import { BridgeError, INVOKE_CHANNELS, type InvokeHandlers, type PushChannel, type PushChannels, type ServerMessage } from '../../preload/api.ts'
 import { startUiServer, type UiServer } from './server.ts'
 
 const root = mkdtempSync(join(tmpdir(), 'ui-server-'))
@@ -16,7 +16,10 @@ writeFileSync(join(tmpdir(), 'outside-root.txt'), 'outside')
 
 let push: <C extends PushChannel>(channel: C, payload: PushChannels[C]) => void = () => {}
 const synced: string[] = []
+// the channels these tests do not call answer as an engine without that part would
+const unused = Object.fromEntries(INVOKE_CHANNELS.map((channel) => [channel, async () => Promise.reject(new BridgeError('unavailable', `${channel} is not used here`))]))
 const handlers: InvokeHandlers = {
+  ...(unused as unknown as InvokeHandlers),
   'health:get': async () => ({ vault: { address: 'http://127.0.0.1:8200', reachable: false, error: 'down' }, kube: { context: undefined, reachable: false, error: 'none' } }),
   'sync:records': async () => ({ running: false, records: [] }),
   'sync:now': async (key) => {

@@ -32,5 +32,7 @@ describe('the connection and the route', () => {
     const route = { view: 'why' as const, key: 'VaultStaticSecret/app/db' }
     expect(parseRoute(routeHref(route))).toEqual(route)
     expect(parseRoute('#/nonsense')).toEqual({ view: 'overview' })
+    const filtered = { view: 'events' as const, query: { resource: 'VaultStaticSecret/app/web', severity: 'error' } }
+    expect(parseRoute(routeHref(filtered))).toEqual(filtered)
   })
 })

@@ -1,14 +1,13 @@
 // The window in a browser: `vault-tray daemon --sync --ui` runs as a subprocess against the lab's OpenBao and
 // kube-apiserver, and Chromium drives the page it serves, as a user would.
-import { spawn, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { API_VERSION } from '../../main/engine/sync/api.ts'
 import { ensureRendererBuilt } from '../../main/ui/renderer-build.ts'
 import { bao, lab, unique } from '../integration/helpers.ts'
 import { apply, createNamespace, ensureCrds, eventually, kubernetesAuth, kubernetesRole, readSecret } from '../integration/sync-helpers.ts'
+import { launchChromium, startDaemon, type DaemonUnderTest } from './daemon.ts'
 import { OverviewPage, SecretsPage, VaultTrayPage } from './pages/vault-tray-page.ts'
 
 /** The engine reconciles in its own time, slower on a busy machine: wait for what it reports. */
@@ -20,8 +19,7 @@ const rotatedValue = `r0tated-${unique('value')}`
 
 let namespace: string
 let kv: string
-let daemon: ChildProcess
-let stdout = ''
+let daemon: DaemonUnderTest
 let url: string
 let browser: Browser
 let page: Page
@@ -46,16 +44,11 @@ beforeAll(async () => {
   await apply({ apiVersion: API_VERSION, kind: 'VaultStaticSecret', metadata: { name: 'app', namespace }, spec: { type: 'kv-v2', mount: kv, path: 'app', vaultAuthRef: 'default', destination: { name: 'app-secret', create: true } } })
   await apply({ apiVersion: API_VERSION, kind: 'VaultStaticSecret', metadata: { name: 'forbidden', namespace }, spec: { type: 'kv-v2', mount: kv, path: 'forbidden', vaultAuthRef: 'default', destination: { name: 'forbidden-secret', create: true } } })
 
-  daemon = spawn(process.execPath, ['--import', 'tsx', 'main/cli.ts', 'daemon', '--sync', '--ui', '--namespace', namespace, '--mode', 'write', '--metrics-port', '0', '--interval', '60'], {
-    env: { PATH: process.env.PATH, HOME: lab.runDir, VAULT_ADDR: lab.openbao.address, KUBECONFIG: lab.kube.kubeconfig },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  daemon.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-  daemon.stderr!.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-  url = await eventually(async () => /ui {5}open (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(stdout)?.[1], 'the daemon to print the UI address', 60_000)
+  daemon = await startDaemon(['--sync', '--namespace', namespace, '--mode', 'write', '--metrics-port', '0', '--interval', '60'])
+  url = daemon.url
   await eventually(async () => (await readSecret(namespace, 'app-secret'))?.password === secretValue, 'the daemon to sync the good resource')
 
-  browser = await chromium.launch({ executablePath: lab.chromium.executablePath, args: lab.chromium.args })
+  browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
   page.on('console', (message) => message.type() === 'error' && consoleErrors.push(message.text()))
   page.on('websocket', (socket) => {
@@ -67,10 +60,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close()
-  if (daemon && daemon.exitCode === null) {
-    daemon.kill('SIGTERM')
-    await once(daemon, 'exit')
-  }
+  await daemon?.stop()
 })
 
 describe('the window, served by `daemon --sync --ui`', () => {
@@ -134,7 +124,7 @@ describe('the window, served by `daemon --sync --ui`', () => {
     const title = `VaultStaticSecret ${namespace}/forbidden`
     const card = why.resource(title)
     // the daemon prints the same diagnosis: cause, then fix
-    const printed = [...stdout.matchAll(new RegExp(`sync   VaultStaticSecret/${namespace}/forbidden  failing: (.+)`, 'g'))].at(-1)?.[1]
+    const printed = [...daemon.output().matchAll(new RegExp(`sync   VaultStaticSecret/${namespace}/forbidden  failing: (.+)`, 'g'))].at(-1)?.[1]
     expect(printed).toBeTruthy()
     const sentence = await card.getByRole('paragraph').first().innerText()
     expect(sentence.replace(/\s+/g, ' ')).toBe(printed!.trim().replace(/\s+/g, ' '))
@@ -184,8 +174,7 @@ describe('the window, served by `daemon --sync --ui`', () => {
   })
 
   it('says when the engine is gone', async () => {
-    daemon.kill('SIGTERM')
-    await once(daemon, 'exit')
+    await daemon.stop()
     await app.connectionAlert.waitFor()
     await page.screenshot({ path: join(SCREENSHOTS, 'disconnected.png'), fullPage: true })
   })

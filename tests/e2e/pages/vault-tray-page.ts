@@ -14,6 +14,11 @@ export class VaultTrayPage {
     await this.page.goto(url)
   }
 
+  /** Follows the navigation link of a view by its label. */
+  async goTo(label: string): Promise<void> {
+    await this.navigation.getByRole('link', { name: new RegExp(`^${label}`) }).click()
+  }
+
   async goToOverview(): Promise<OverviewPage> {
     await this.navigation.getByRole('link', { name: 'Overview' }).click()
     return new OverviewPage(this.page)

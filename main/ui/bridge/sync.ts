@@ -1,27 +1,16 @@
-// The engine seen through the bridge: one handler per invoke channel of preload/api.ts, and the engine's bus
-// turned into the small push hints the renderer refetches on. Shared by the Electron shell and the daemon's
-// browser twin, so both windows show the same thing.
-import { BridgeError, type InvokeHandlers, type PushChannel, type PushChannels } from '../../preload/api.ts'
-import type { Engine, HealthReport } from '../engine/engine.ts'
+// Health and the sync engine's records and per-resource commands.
+import { BridgeError, type InvokeHandlers } from '../../../preload/api.ts'
+import type { HealthReport } from '../../engine/engine.ts'
+import type { BridgeContext, BridgePart } from './context.ts'
 
-export interface EngineBridge {
-  handlers: InvokeHandlers
-  /** Subscribes to push hints; returns the function that unsubscribes. */
-  subscribe(push: <C extends PushChannel>(channel: C, payload: PushChannels[C]) => void): () => void
-}
-
-export function engineBridge(engine: Engine): EngineBridge {
+export function syncPart({ engine }: BridgeContext): BridgePart<Pick<InvokeHandlers, 'health:get' | 'sync:records' | 'sync:now' | 'sync:pause'>> {
   let latest: Promise<HealthReport> | undefined
   engine.events.on('health', (report) => (latest = Promise.resolve(report)))
-  const sync = () => {
+  const known = (key: string) => {
     const running = engine.sync
     if (!running) throw new BridgeError('unavailable', 'The sync engine is not running: start the daemon with --sync.')
+    if (!running.record(key)) throw new BridgeError('not-found', `No resource ${key} is synced.`)
     return running
-  }
-  const known = (key: string) => {
-    const engine = sync()
-    if (!engine.record(key)) throw new BridgeError('not-found', `No resource ${key} is synced.`)
-    return engine
   }
   return {
     handlers: {

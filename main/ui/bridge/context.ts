@@ -1,0 +1,30 @@
+// What every part of the bridge may use: the engine, and where the user's configuration lives. The Electron
+// shell and the daemon build one each, so both windows answer from the same code.
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import type { PushChannel, PushChannels } from '../../../preload/api.ts'
+import type { Engine } from '../../engine/engine.ts'
+import { defaultLabDir } from '../../engine/lab/state.ts'
+
+export type Push = <C extends PushChannel>(channel: C, payload: PushChannels[C]) => void
+
+export interface BridgeContext {
+  engine: Engine
+  /** The environment the engine was configured from: VAULT_TOKEN, KUBECONFIG, XDG_* and the rest. */
+  env: NodeJS.ProcessEnv
+  /** The settings file (settings:get/save). */
+  settingsFile: string
+  /** The one-click lab's directory. */
+  labDir: string
+}
+
+/** One area of the API: its handlers, and the push hints it sends (subscribe returns what unsubscribes). */
+export interface BridgePart<H> {
+  handlers: H
+  subscribe?: (push: Push) => () => void
+}
+
+/** The context of a window on this engine, with the user's files where they live by default. */
+export function bridgeContext(engine: Engine, env: NodeJS.ProcessEnv): BridgeContext {
+  return { engine, env, settingsFile: join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'vault-tray', 'settings.json'), labDir: defaultLabDir(env) }
+}
