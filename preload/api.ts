@@ -121,6 +121,8 @@ export interface Settings {
   cacheDir: string
   notifications: boolean
   theme: 'system' | 'light' | 'dark'
+  /** How long a copied secret value stays on the clipboard before the window clears it again. */
+  clipboardClearSeconds: number
 }
 
 export type SettingsSaveResult = { ok: true; settings: Settings } | { ok: false; errors: Partial<Record<keyof Settings | string, string>> }

@@ -2,11 +2,15 @@
 // servers), the URL it prints, and Debian's Chromium to open it in.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { mkdtempSync } from 'node:fs'
+import { join } from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
 import { lab } from '../integration/helpers.ts'
 import { eventually } from '../integration/sync-helpers.ts'
 
 export interface DaemonUnderTest {
+  /** Its HOME; XDG_CONFIG_HOME and XDG_DATA_HOME are config/ and data/ in it (the settings file: config/vault-tray/settings.json). */
+  home: string
   /** The URL the daemon printed, token included. */
   url: string
   child: ChildProcess
@@ -21,8 +25,10 @@ export interface DaemonUnderTest {
  */
 export async function startDaemon(args: string[], env: Record<string, string | undefined> = {}): Promise<DaemonUnderTest> {
   let printed = ''
+  // each daemon has settings and data of its own, so e2e files running side by side do not share them
+  const home = mkdtempSync(join(lab.runDir, 'daemon-'))
   const child = spawn(process.execPath, ['--import', 'tsx', 'main/cli.ts', 'daemon', '--ui', ...args], {
-    env: { PATH: process.env.PATH, HOME: lab.runDir, VAULT_ADDR: lab.openbao.address, KUBECONFIG: lab.kube.kubeconfig, ...env },
+    env: { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: join(home, 'config'), XDG_DATA_HOME: join(home, 'data'), VAULT_ADDR: lab.openbao.address, KUBECONFIG: lab.kube.kubeconfig, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   child.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()))
@@ -36,6 +42,7 @@ export async function startDaemon(args: string[], env: Record<string, string | u
   ])
   exited.catch(() => {})
   return {
+    home,
     url,
     child,
     output: () => printed,
