@@ -83,22 +83,40 @@ export type InspectTarget =
 export interface InspectResult {
   target: InspectTarget
   keys: MaskedKey[]
-  /** A Secret's type, or the KV version shown. */
+  /** What it is, in words: a Secret's type ("Opaque"), or the KV engine and version ("KV v2, version 3 of 3"). */
   detail: string
+  /** KV v2 only: the version shown and the newest, so the window knows a history exists. */
+  version?: { shown: number; current: number }
 }
 
+/** A KV v2 secret's versions, newest first; the key diff is computed from digests on the main side, never from values here. */
 export interface KvHistory {
   current: number
-  versions: { version: number; createdAt: string; deleted: boolean; destroyed: boolean; added: string[]; removed: string[]; changed: string[] }[]
+  versions: {
+    version: number
+    createdAt: string
+    deleted: boolean
+    destroyed: boolean
+    /** The version the diff is against: the nearest earlier one still readable; absent for the first, or when none is. */
+    comparedWith?: number
+    added: string[]
+    removed: string[]
+    changed: string[]
+  }[]
 }
 
+/**
+ * One value, revealed or copied on the user's explicit request. It carries every stored byte (up to a hard cap of
+ * 4 MiB), so copying gives exactly the stored bytes; the window itself displays only the first few KiB and says so.
+ */
 export interface RevealedValue {
   key: string
-  /** utf8 for text, base64 for binary values. */
+  /** utf8 for text, base64 for binary values (not valid UTF-8, or control bytes). */
   encoding: 'utf8' | 'base64'
   value: string
+  /** The stored size. */
   bytes: number
-  /** Set when the value was longer than what the window displays; copying always gets the whole value. */
+  /** Set only past the hard cap: `value` then holds just the beginning, and the window refuses to copy it. */
   truncated: boolean
 }
 
@@ -127,6 +145,7 @@ export interface Settings {
 
 export type SettingsSaveResult = { ok: true; settings: Settings } | { ok: false; errors: Partial<Record<keyof Settings | string, string>> }
 
+/** The one-click lab: its 11 steps (live while `up` runs from the window), and where its Vault and cluster are. Never its root token. */
 export interface LabView {
   exists: boolean
   healthy: boolean
@@ -134,7 +153,11 @@ export interface LabView {
   dir: string
   vaultAddress?: string
   kubeconfig?: string
+  /** In `up`'s order; detail says what a step changed, why it failed or did not run, or what `up` would still do. */
   steps: { id: string; title: string; state: 'pending' | 'running' | 'done' | 'failed' | 'skipped'; ms?: number; detail?: string }[]
+  /** Why the last `up` from the window did not finish, and what to do. */
+  error?: string
+  warnings: string[]
 }
 
 /** Renderer → main requests and what they resolve to. */
@@ -162,6 +185,7 @@ export interface InvokeChannels {
   'settings:save': (settings: Settings) => SettingsSaveResult
   'settings:contexts': () => string[]
   'lab:status': () => LabView
+  /** Starts `lab up` in the background and returns at once; refused while one runs. Progress arrives as lab:changed. */
   'lab:up': () => void
 }
 

@@ -1,6 +1,7 @@
 // Composition root: builds the engine's parts from settings and owns the event bus they publish on.
 import { ClientCache, type ClientCacheOptions } from './cache/client-cache.ts'
 import { systemClock, type Clock } from './clock.ts'
+import { EVENT_LOG_CAPACITY, EventLog } from './event-log.ts'
 import { EventBus } from './events.ts'
 import { configForContext, type LoadedKubeConfig } from './kube/contexts.ts'
 import { withUserPath } from './kube/shell-path.ts'
@@ -52,13 +53,17 @@ const NO_KUBECONFIG = 'No kubeconfig found (KUBECONFIG is unset and ~/.kube/conf
 
 export class Engine {
   readonly events = new EventBus<EngineEvents>()
+  /** What the Events view lists: the bus's events as log lines, the newest 100,000. */
+  readonly log = new EventLog(EVENT_LOG_CAPACITY, () => this.clock.now())
   #timer: NodeJS.Timeout | undefined
   #sync: SyncEngine | undefined
 
   constructor(
     private readonly settings: EngineSettings,
     private readonly clock: Clock = systemClock,
-  ) {}
+  ) {
+    this.log.follow(this.events)
+  }
 
   /** Opens a Vault session (token, leases, client cache) whose events are published on the bus. */
   openVaultSession(options: VaultSessionSettings): VaultSession {

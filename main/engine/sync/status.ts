@@ -72,6 +72,15 @@ export function resourcePath(resource: Pick<AnyResource, 'kind' | 'metadata'>, s
   return `/apis/${API_VERSION}/namespaces/${namespace}/${PLURALS[resource.kind]}/${name}${subresource ? `/${subresource}` : ''}`
 }
 
+/** A Kubernetes Event the writer recorded, reported for the engine's event log. */
+export interface RecordedEvent {
+  /** The sync key of the object it is about: Kind/namespace/name. */
+  key: string
+  type: 'Normal' | 'Warning'
+  reason: EventReason
+  message: string
+}
+
 export class StatusWriter {
   /** Identical events on one object are counted on one Event, as client-go's recorder does. */
   readonly #recent = new Map<string, { name: string; count: number }>()
@@ -80,6 +89,7 @@ export class StatusWriter {
   constructor(
     private readonly kube: KubeApi,
     private readonly clock: Clock,
+    private readonly onEvent: (event: RecordedEvent) => void = () => {},
   ) {}
 
   now(): string {
@@ -93,6 +103,7 @@ export class StatusWriter {
 
   async event(resource: Pick<AnyResource, 'kind' | 'metadata'>, type: 'Normal' | 'Warning', reason: EventReason, message: string): Promise<void> {
     const { namespace, name, uid } = resource.metadata
+    const recorded = () => this.onEvent({ key: `${resource.kind}/${namespace}/${name}`, type, reason, message })
     const key = `${uid}\0${type}\0${reason}\0${message}`
     const now = this.now()
     const recent = this.#recent.get(key)
@@ -100,7 +111,7 @@ export class StatusWriter {
       recent.count++
       try {
         await this.kube.patch(`/api/v1/namespaces/${namespace}/events/${recent.name}`, { count: recent.count, lastTimestamp: now })
-        return
+        return recorded()
       } catch (error) {
         if (!isNotFound(error)) throw error
         this.#recent.delete(key) // expired (events live an hour): make a new one
@@ -121,6 +132,7 @@ export class StatusWriter {
     })
     if (this.#recent.size > 10_000) this.#recent.clear()
     this.#recent.set(key, { name: created.metadata.name, count: 1 })
+    recorded()
   }
 
   /** Forgets a deleted object's events. */

@@ -23,7 +23,7 @@ import { failure, resolveVault, SyncFailure, type SyncControl, type SyncOutcome,
 import { parseRef } from './refs.ts'
 import { RolloutRestarter, type RolloutOptions } from './rollout.ts'
 import { readStaticSecret, reconcileStaticSecret, validateStaticSecret } from './static-secret.ts'
-import { StatusWriter } from './status.ts'
+import { StatusWriter, type RecordedEvent } from './status.ts'
 import { VaultClientFactory, type AddressResolver, type VaultAccess } from './vault-clients.ts'
 
 export type SyncMode = 'write' | 'observe'
@@ -92,6 +92,8 @@ export type SyncEvent =
   | { kind: 'mode'; mode: SyncMode; evidence: string[] }
   | { kind: 'watch'; resource: string; ok: boolean; message: string }
   | { kind: 'lease-revoked'; key: string; leaseId: string; ok: boolean; message: string }
+  /** A Kubernetes Event recorded on a resource (VSO's reasons), as `kubectl describe` shows it. */
+  | ({ kind: 'kube-event' } & RecordedEvent)
 
 const WATCHED: Kind[] = ['VaultConnection', 'VaultAuth', 'SecretTransformation', 'VaultStaticSecret', 'VaultDynamicSecret', 'VaultPKISecret']
 const SECRET_KINDS = new Set<Kind>(['VaultStaticSecret', 'VaultDynamicSecret', 'VaultPKISecret'])
@@ -134,7 +136,7 @@ export class SyncEngine {
     this.#services = {
       kube: this.kube,
       clock,
-      status: new StatusWriter(this.kube, clock),
+      status: new StatusWriter(this.kube, clock, (event) => this.#emit({ kind: 'kube-event', ...event })),
       vault: this.#vault,
       rollout: new RolloutRestarter(this.kube, clock, options.rollout),
       lookup: {

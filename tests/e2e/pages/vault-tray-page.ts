@@ -85,6 +85,21 @@ export class SecretsPage {
     await this.row(name).getByRole('link', { name: /^Why is .* not synced\?$/ }).click()
     return new WhyNotSyncedPage(this.page)
   }
+
+  /** Opens the Inspect view on the Secret the resource writes. */
+  async inspect(name: string): Promise<void> {
+    await this.row(name).getByRole('link', { name: /^Inspect Secret / }).click()
+  }
+
+  /** Opens the dialog with the resource's YAML; returns the dialog. */
+  async openYaml(name: string): Promise<Locator> {
+    await this.row(name).getByRole('button', { name: /^YAML of / }).click()
+    return this.page.getByRole('dialog', { name: /^YAML of / })
+  }
+
+  async events(name: string): Promise<void> {
+    await this.row(name).getByRole('link', { name: /^Events of / }).click()
+  }
 }
 
 export class WhyNotSyncedPage {
