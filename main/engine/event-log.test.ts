@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { EngineEvents, HealthReport } from './engine.ts'
-import { EventLog } from './event-log.ts'
+import { EventLog, maskPath } from './event-log.ts'
 import { EventBus } from './events.ts'
 import type { SyncRecord } from './sync/sync-engine.ts'
 
@@ -100,5 +100,16 @@ describe('the event log', () => {
       ['proxy', 'info', 'GET /v1/kv/data/app 200 HIT 1 ms'],
       ['lab', 'error', 'Start OpenBao: failed: port in use'],
     ])
+  })
+
+  it('never logs a token or a whole lease id that a request carried in its path', () => {
+    const token = 'hvs.CAESIJ0secretTokenValue123456'
+    expect(maskPath(`/v1/auth/token/lookup/${token}`)).toBe('/v1/auth/token/lookup/…')
+    expect(maskPath(`/v1/auth/token/revoke-orphan/${token}`)).toBe('/v1/auth/token/revoke-orphan/…')
+    expect(maskPath('/v1/sys/leases/revoke/database/creds/app/AbCdEfGhIjKlMnOp')).toBe('/v1/sys/leases/revoke/database/creds/app/AbCd…MnOp')
+    expect(maskPath('/v1/kv/data/app')).toBe('/v1/kv/data/app')
+    const { bus, log } = fed()
+    bus.emit('proxy', { kind: 'request', method: 'GET', path: `/v1/auth/token/lookup/${token}`, status: 200, ms: 1 })
+    expect(JSON.stringify(log.since(0, 10))).not.toContain(token)
   })
 })

@@ -7,6 +7,7 @@ import type { EventBus } from './events.ts'
 import type { StepEvent } from './lab/runner.ts'
 import type { ProxyEvent } from './proxy/server.ts'
 import type { SyncRecord } from './sync/sync-engine.ts'
+import { maskId } from './vault/renewal.ts'
 import type { VaultSessionEvent } from './vault/session.ts'
 
 export type LogLine = Omit<EngineLogEntry, 'seq' | 'at'>
@@ -160,12 +161,19 @@ export function vaultLine(event: VaultSessionEvent): LogLine {
   }
 }
 
+/** Vault's older path forms carry a token or a lease id in the path itself: the token goes, the lease id is masked. */
+export function maskPath(path: string): string {
+  return path
+    .replace(/(auth\/token\/(?:lookup|renew|revoke|revoke-orphan)\/)[^?]+/, '$1…')
+    .replace(/(sys\/(?:leases\/)?(?:lookup|renew|revoke)\/)([^?]+)/, (_, prefix: string, id: string) => prefix + maskId(id))
+}
+
 export function proxyLine(event: ProxyEvent): LogLine {
   switch (event.kind) {
     case 'request':
-      return { source: 'proxy', severity: event.status >= 500 ? 'warning' : 'info', message: `${event.method} ${event.path} ${event.status}${event.cache ? ` ${event.cache}` : ''} ${Math.round(event.ms)} ms` }
+      return { source: 'proxy', severity: event.status >= 500 ? 'warning' : 'info', message: `${event.method} ${maskPath(event.path)} ${event.status}${event.cache ? ` ${event.cache}` : ''} ${Math.round(event.ms)} ms` }
     case 'upstream-error':
-      return { source: 'proxy', severity: 'error', message: `${event.path}: Vault could not be reached: ${event.message}` }
+      return { source: 'proxy', severity: 'error', message: `${maskPath(event.path)}: Vault could not be reached: ${event.message}` }
     case 'save-failed':
       return { source: 'proxy', severity: 'warning', message: `could not save the proxy's cache: ${event.message}` }
     case 'freshness':

@@ -86,6 +86,8 @@ export function describeChange(version: KvHistory['versions'][number]): string {
 // ---- what the view does ----
 
 const hideTimers = new Map<string, ReturnType<typeof setTimeout>>()
+/** Counts loads, so an answer for a target the user already left is dropped ($state proxies targets: no identity check). */
+let generation = 0
 
 export function hide(key: string): void {
   clearTimeout(hideTimers.get(key))
@@ -101,31 +103,36 @@ export function hideAll(): void {
 /** Shows a target's keys (masked), and for KV v2 its history. */
 export async function load(api: VaultTrayApi, target: InspectTarget): Promise<void> {
   hideAll()
-  Object.assign(inspect, { target, result: undefined, history: undefined, error: undefined, historyError: undefined, copyError: undefined, loading: true })
+  const mine = ++generation
+  const current = () => mine === generation
+  Object.assign(inspect, { target, result: undefined, history: undefined, error: undefined, historyError: undefined, copied: undefined, copyError: undefined, loading: true })
   try {
     const result = await api.invoke('inspect:keys', target)
-    if (inspect.target !== target) return // another target was asked for meanwhile
+    if (!current()) return
     inspect.result = result
     if (target.source === 'kv' && result.version) {
       try {
-        inspect.history = await api.invoke('inspect:history', target.mount, target.path)
+        const history = await api.invoke('inspect:history', target.mount, target.path)
+        if (current()) inspect.history = history
       } catch (error) {
-        inspect.historyError = (error as Error).message
+        if (current()) inspect.historyError = (error as Error).message
       }
     }
   } catch (error) {
-    if (inspect.target === target) inspect.error = (error as Error).message
+    if (current()) inspect.error = (error as Error).message
   } finally {
-    if (inspect.target === target) inspect.loading = false
+    if (current()) inspect.loading = false
   }
 }
 
 export async function reveal(api: VaultTrayApi, key: string, seconds = REVEAL_SECONDS): Promise<void> {
-  const target = inspect.target
+  // a plain object: structured clone (Electron IPC) cannot copy a $state proxy
+  const target = $state.snapshot(inspect.target)
   if (!target) return
+  const mine = generation
   try {
     const value = await api.invoke('inspect:reveal', target, key)
-    if (inspect.target !== target) return
+    if (mine !== generation) return
     inspect.revealed[key] = value
     clearTimeout(hideTimers.get(key))
     hideTimers.set(key, setTimeout(() => hide(key), seconds * 1000))
@@ -178,7 +185,8 @@ async function clipboardClearSeconds(api: VaultTrayApi): Promise<number> {
 
 /** Copies one value without showing it: the value goes from the bridge to the clipboard and nowhere else. */
 export async function copy(api: VaultTrayApi, key: string, clipboard: ClipboardLike = navigator.clipboard): Promise<void> {
-  const target = inspect.target
+  // a plain object: structured clone (Electron IPC) cannot copy a $state proxy
+  const target = $state.snapshot(inspect.target)
   if (!target) return
   inspect.copyError = undefined
   try {

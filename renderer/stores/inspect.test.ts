@@ -94,6 +94,8 @@ describe('revealing', () => {
   it('keeps a value only once revealed, and hides it on Hide and after a while', async () => {
     const api = fakeApi()
     await load(api, secret)
+    expect(inspect.result?.keys).toEqual([{ key: 'password', bytes: VALUE.length, binary: false }])
+    expect(inspect.loading).toBe(false)
     expect(JSON.stringify(inspect)).not.toContain(VALUE)
     await reveal(api, 'password', 30)
     expect(inspect.revealed.password?.value).toBe(VALUE)

@@ -68,7 +68,7 @@ export function paletteCommands(views: readonly { view: View; label: string }[],
 /**
  * How well a label matches what was typed, higher is better; undefined when it does not. Every word typed must be
  * in the label: as a whole word (best), at the start of one, anywhere in it, or as letters in order ("snow" finds
- * "Sync now"). Shorter labels win ties, so "Go to Secrets" comes before a long resource name.
+ * "Sync now"). Ties keep the commands' own order: the views first, as in the navigation.
  */
 export function matchScore(query: string, label: string): number | undefined {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean)
@@ -88,7 +88,7 @@ export function matchScore(query: string, label: string): number | undefined {
     if (gaps === undefined) return undefined
     score += Math.max(1, 20 - gaps)
   }
-  return score - label.length / 100
+  return score
 }
 
 /** How many letters lie between the word's letters when found in order in the text; undefined when they are not. */

@@ -72,9 +72,10 @@ describe('ranking as the user types', () => {
     expect(labels('zzz')).toEqual([])
   })
 
-  it('puts a whole-word match first and a shorter label before a longer one', () => {
+  it('puts a whole-word match first, and the views before resources on a tie', () => {
     expect(labels('secrets')[0]).toBe('Go to Secrets')
     expect(labels('lab')[0]).toBe('Go to Lab')
+    expect(labels('go to').slice(0, 3)).toEqual(['Go to Overview', 'Go to Secrets', 'Go to Why not synced'])
   })
 
   it('finds letters typed in order, below a match of the word itself', () => {

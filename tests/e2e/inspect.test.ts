@@ -199,7 +199,6 @@ describe('the Secrets view', () => {
     await expect.poll(() => secrets.cell('app', 'State').innerText(), POLL).toBe('Synced')
     await secrets.inspect('app')
     const title = `Secret ${namespace}/app-secret`
-    await page.waitForTimeout(3000); await page.screenshot({ path: '/tmp/x/debug.png', fullPage: true })
     await inspect.keys(title).waitFor()
     expect(await inspect.keys(title).getByRole('rowheader').allInnerTexts()).toEqual(expect.arrayContaining(['api-key', 'password', 'user']))
     await expectNowhere(rotated, apiKey)

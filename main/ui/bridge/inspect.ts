@@ -11,7 +11,7 @@ import type { BridgeContext, BridgePart } from './context.ts'
 import { kubeAccess, kubeFailure } from './kube-access.ts'
 
 /** How many of the newest KV versions the history compares (Vault keeps 10 by default). */
-export const HISTORY_VERSIONS = 20
+const HISTORY_VERSIONS = 20
 
 interface Read {
   values: Map<string, Buffer>

@@ -13,7 +13,7 @@ export class LabPage {
     this.setUp = page.getByRole('button', { name: /^Set up the lab/ })
     this.steps = page.getByRole('region', { name: 'Steps' }).getByRole('listitem')
     this.usage = page.getByRole('region', { name: 'Using the lab' })
-    this.summary = page.getByRole('status').filter({ has: page.locator('.badge') })
+    this.summary = page.getByRole('status', { name: /^Lab status/ })
   }
 
   step(title: string): Locator {
