@@ -1,6 +1,7 @@
 // The one-click lab as lab:status reports it; refetched on lab:changed while `up` runs. Never a secret: the root
 // token stays in the keychain, and the view points to `lab token` for it.
 import type { LabView, VaultTrayApi } from '../../preload/api.ts'
+import type { Connection } from '../lib/bridge/websocket-api.ts'
 import type { Tone } from './health.svelte.ts'
 import { debouncedRefetch } from './refetch.ts'
 
@@ -61,13 +62,17 @@ export async function startLab(api: VaultTrayApi): Promise<void> {
   await refreshLab(api)
 }
 
-/** Keeps the store fresh while the Lab view lives; returns the function that stops it. */
-export function followLab(api: VaultTrayApi): () => void {
+/** Keeps the store fresh while the Lab view lives, and pulls again on every (re)connect; returns what stops it. */
+export function followLab(api: VaultTrayApi, connection: Connection): () => void {
   const refetch = debouncedRefetch(() => void refreshLab(api))
   const off = api.on('lab:changed', refetch.hint)
-  void refreshLab(api)
+  const offConnection = connection.onChange((state) => {
+    if (state === 'open') void refreshLab(api)
+  })
+  if (connection.state === 'open') void refreshLab(api)
   return () => {
     off()
+    offConnection()
     refetch.stop()
   }
 }
