@@ -12,5 +12,8 @@ export async function startDaemonUi(engine: Engine, env: NodeJS.ProcessEnv, port
   const bridge = engineBridge(bridgeContext(engine, env))
   const server = await startUiServer({ root, port, handlers: bridge.handlers, subscribe: bridge.subscribe })
   log(`ui     open ${server.url}`)
-  return () => server.close()
+  return async () => {
+    await server.close()
+    await bridge.stop()
+  }
 }

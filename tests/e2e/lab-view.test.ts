@@ -2,7 +2,6 @@
 // own) offers the lab on the Overview, and the Lab view's "Set up the lab" runs the real `lab up` (its own OpenBao,
 // etcd + kube-apiserver and PostgreSQL, the test lab's keychain) and shows its 11 steps finishing. `lab down`, the
 // real CLI, removes it afterwards so no process is left.
-import { once } from 'node:events'
 import { chmodSync, existsSync, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
@@ -56,14 +55,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close()
-  if (daemon && daemon.child.exitCode === null && daemon.child.signalCode === null) {
-    // a daemon still inside `lab up` finishes the step under way before it exits: do not wait for that
-    const exited = once(daemon.child, 'exit')
-    daemon.child.kill('SIGTERM')
-    const timer = setTimeout(() => daemon.child.kill('SIGKILL'), 10_000)
-    await exited
-    clearTimeout(timer)
-  }
+  // a daemon inside `lab up` interrupts it between two operations and exits
+  await daemon?.stop()
   if (labDir && existsSync(labDir)) {
     const ports = existsSync(join(labDir, 'state.json')) ? allPorts(readLabState(labDir)) : []
     const down = await vaultTray(['lab', 'down', '--dir', labDir])

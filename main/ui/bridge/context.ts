@@ -22,6 +22,8 @@ export interface BridgeContext {
 export interface BridgePart<H> {
   handlers: H
   subscribe?: (push: Push) => () => void
+  /** Ends what the part runs in the background (a lab being set up) when the window's engine stops. */
+  stop?: () => Promise<void>
 }
 
 /** The context of a window on this engine, with the user's files where they live by default. */

@@ -19,6 +19,8 @@ export interface EngineBridge {
   handlers: InvokeHandlers
   /** Subscribes to push hints; returns the function that unsubscribes. */
   subscribe(push: Push): () => void
+  /** Stops what the parts run in the background. */
+  stop(): Promise<void>
 }
 
 export function engineBridge(context: BridgeContext): EngineBridge {
@@ -38,6 +40,9 @@ export function engineBridge(context: BridgeContext): EngineBridge {
     subscribe(push) {
       const off = parts.flatMap((part) => (part.subscribe ? [part.subscribe(push)] : []))
       return () => off.forEach((unsubscribe) => unsubscribe())
+    },
+    async stop() {
+      await Promise.all(parts.map((part) => part.stop?.()))
     },
   }
 }

@@ -46,6 +46,8 @@ export function labPart({ engine, env, labDir }: BridgeContext): BridgePart<Pick
   /** The steps of the run under way, or of the last run from this window, by id. */
   let run: { running: boolean; steps: Map<string, LabStepView>; error?: string; warnings: string[] } | undefined
   const finished = new Set<() => void>()
+  /** The run under way: stopping the daemon interrupts it between two operations, as Ctrl-C does `lab up`. */
+  let underWay: { abort: AbortController; done: Promise<void> } | undefined
 
   const view = (status: LabStatusResult | undefined): LabView => {
     const fromStatus = new Map((status?.outcomes ?? []).map((outcome) => [outcome.id, fromDryRun(outcome)]))
@@ -76,20 +78,29 @@ export function labPart({ engine, env, labDir }: BridgeContext): BridgePart<Pick
           current.steps.set(event.id, fromRunEvent(event))
           engine.events.emit('lab', event)
         }
-        void labUp({ dir: labDir, env, onEvent })
+        const abort = new AbortController()
+        const done = labUp({ dir: labDir, env, onEvent, signal: abort.signal })
           .then(
             (result) => {
               current.warnings = result.warnings
               if (result.interrupted) current.error = 'The lab was interrupted before it finished: set it up again to finish the job.'
               else if (!result.ok) current.error = `The lab is not up: ${result.outcomes.filter((o) => o.kind === 'failed').map((o) => `“${o.title}”`).join(', ')} failed. Its log is in ${result.dir}/logs; once that is fixed, set it up again to finish the job.`
             },
-            (error: unknown) => (current.error = (error as Error).message),
+            (error: unknown) => {
+              current.error = (error as Error).message
+            },
           )
           .finally(() => {
             current.running = false
+            underWay = undefined
             finished.forEach((notify) => notify())
           })
+        underWay = { abort, done }
       },
+    },
+    async stop() {
+      underWay?.abort.abort()
+      await underWay?.done
     },
     subscribe(push) {
       const notify = () => push('lab:changed', { kind: 'lab' })
