@@ -34,6 +34,18 @@ describe('WorkQueue', () => {
     expect(runs).toEqual(['a', 'b'])
   })
 
+  it('runs nothing while held, then everything queued meanwhile once released', async () => {
+    const runs: string[] = []
+    const queue = new WorkQueue(async (key) => void runs.push(key), new ManualClock(), { held: true })
+    queue.add('VaultAuth/app/default')
+    queue.add('VaultStaticSecret/app/web')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(runs).toEqual([])
+    queue.release()
+    await queue.whenIdle()
+    expect(runs).toEqual(['VaultAuth/app/default', 'VaultStaticSecret/app/web'])
+  })
+
   it('never runs one key twice at once, and runs it again when it changed mid-run', async () => {
     let release!: () => void
     const gate = new Promise<void>((resolve) => (release = resolve))

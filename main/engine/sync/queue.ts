@@ -8,6 +8,8 @@ export interface QueueOptions {
   concurrency?: number
   /** VSO's Vault-error backoff: 5 s initial, ×1.5 each failure, at most 60 s, randomised ±50 %. */
   backoff?: { initialMs: number; maxMs: number; multiplier: number; randomization: number }
+  /** Queue keys but run none until release(): workers wait for the caches to fill, as controller-runtime's do. */
+  held?: boolean
 }
 
 /** What a handler asks for: nothing (done until the next change), or another run after a while. */
@@ -24,6 +26,7 @@ export class WorkQueue {
   readonly #options: Required<QueueOptions>
   #active = 0
   #stopped = false
+  #held: boolean
   #idle: (() => void)[] = []
 
   constructor(
@@ -32,7 +35,14 @@ export class WorkQueue {
     options: QueueOptions = {},
     private readonly onError: (key: string, error: unknown, retryInMs: number) => void = () => {},
   ) {
-    this.#options = withDefaults({ concurrency: 100, backoff: { initialMs: 5_000, maxMs: 60_000, multiplier: 1.5, randomization: 0.5 } }, options)
+    this.#options = withDefaults({ concurrency: 100, backoff: { initialMs: 5_000, maxMs: 60_000, multiplier: 1.5, randomization: 0.5 }, held: false }, options)
+    this.#held = this.#options.held
+  }
+
+  /** Starts the workers of a queue made `held`. */
+  release(): void {
+    this.#held = false
+    this.#pump()
   }
 
   /** Queues the key now (a pending delayed run is superseded). */
@@ -104,6 +114,7 @@ export class WorkQueue {
   }
 
   #pump(): void {
+    if (this.#held) return
     while (this.#active < this.#options.concurrency && this.#queued.length > 0) {
       const key = this.#queued.shift()!
       this.#queuedSet.delete(key)

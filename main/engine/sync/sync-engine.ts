@@ -158,7 +158,8 @@ export class SyncEngine {
       instantUpdates: (resource, access, path) => this.#instantUpdates(resource, access, path),
     }
     this.#ledger = options.ledger ?? memoryLedger()
-    this.#queue = new WorkQueue((key) => this.#reconcile(key), clock, { concurrency: options.concurrency ?? 100 }, (key, error, retryInMs) =>
+    // held until every informer has listed: a VaultStaticSecret reconciled before its VaultAuth is known would fail for nothing
+    this.#queue = new WorkQueue((key) => this.#reconcile(key), clock, { concurrency: options.concurrency ?? 100, held: true }, (key, error, retryInMs) =>
       this.#options.log.warn({ resource: key, retryInMs, err: (error as Error).message }, 'reconcile failed'),
     )
   }
@@ -183,6 +184,7 @@ export class SyncEngine {
       started.push(secrets.start())
     }
     await Promise.all(started)
+    this.#queue.release()
     await this.#revokeLeasesDeletedMeanwhile()
   }
 
