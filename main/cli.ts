@@ -111,16 +111,20 @@ async function daemon(args: string[]): Promise<number> {
   if (!env.VAULT_ADDR && !kube) console.log(NOTHING_CONFIGURED)
   engine.start()
   const sync = values.sync ? await startSync(engine, kube, values) : undefined
-  const ui = values.ui ? await startDaemonUi(engine, env, values['ui-port'], (line) => console.log(line)) : undefined
+  const ui = values.ui ? await startDaemonUi(engine, env, values['ui-port'], (line) => console.log(line), sync?.switchTo) : undefined
   await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve))
   await ui?.()
-  await sync?.()
+  await sync?.stop()
   engine.stop()
   return 0
 }
 
 /** Runs the sync engine and its metrics endpoint; returns what stops them. */
-async function startSync(engine: Engine, kube: LoadedKubeConfig | undefined, values: { context?: string; namespace?: string[]; mode?: string; 'metrics-port'?: string; json?: boolean }): Promise<() => Promise<void>> {
+async function startSync(
+  engine: Engine,
+  kube: LoadedKubeConfig | undefined,
+  values: { context?: string; namespace?: string[]; mode?: string; 'metrics-port'?: string; json?: boolean },
+): Promise<{ stop: () => Promise<void>; switchTo: (context: string) => Promise<void> }> {
   if (!kube) throw new UsageError('--sync needs a kube-context: set KUBECONFIG, or start the lab.')
   const mode = values.mode ?? 'auto'
   if (mode !== 'auto' && mode !== 'write' && mode !== 'observe') throw new UsageError(`--mode must be auto, write or observe, not "${mode}"`)
@@ -137,7 +141,7 @@ async function startSync(engine: Engine, kube: LoadedKubeConfig | undefined, val
   })
   const shellPath = await userShellPath()
   if (shellPath.reason) console.log(`sync   ${shellPath.reason}`)
-  const sync = await engine.startSync(context, {
+  const options = (name: string): Parameters<Engine['startSync']>[1] => ({
     execPath: shellPath.path,
     mode,
     namespaces: values.namespace?.length ? values.namespace : undefined,
@@ -148,14 +152,22 @@ async function startSync(engine: Engine, kube: LoadedKubeConfig | undefined, val
     },
     log: createLogger(),
     version: VERSION,
-    ledger: fileLedger(join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'vault-tray', 'sync', `${context}.leases.json`), (message) => console.error(message)),
+    ledger: fileLedger(join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'vault-tray', 'sync', `${name}.leases.json`), (message) => console.error(message)),
   })
-  const metrics = await serveMetrics(sync.registry, metricsPort)
+  let sync = await engine.startSync(context, options(context))
+  const metrics = await serveMetrics(() => sync.registry, metricsPort)
   console.log(`sync   metrics on ${metrics.url}`)
-  return async () => {
-    await metrics.close()
-    await engine.stopSync()
-    await addresses.close()
+  return {
+    stop: async () => {
+      await metrics.close()
+      await engine.stopSync()
+      await addresses.close()
+    },
+    // the window's Settings switch context; the metrics endpoint follows the new engine's registry
+    switchTo: async (name) => {
+      sync = await engine.startSync(name, options(name))
+      console.log(`sync   switched to kube-context ${name}`)
+    },
   }
 }
 

@@ -5,11 +5,11 @@ import { ensureRendererBuilt } from './renderer-build.ts'
 import { startUiServer } from './server.ts'
 
 /** Starts the browser twin; prints the one URL (token included) to open; returns what stops it. */
-export async function startDaemonUi(engine: Engine, env: NodeJS.ProcessEnv, portText: string | undefined, log: (line: string) => void): Promise<() => Promise<void>> {
+export async function startDaemonUi(engine: Engine, env: NodeJS.ProcessEnv, portText: string | undefined, log: (line: string) => void, switchContext?: (context: string) => Promise<void>): Promise<() => Promise<void>> {
   const port = Number(portText ?? '0')
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new RangeError(`--ui-port must be a port number, not "${portText}"`)
   const root = process.env.VAULT_TRAY_RENDERER_DIR || (await ensureRendererBuilt(log))
-  const bridge = engineBridge(bridgeContext(engine, env))
+  const bridge = engineBridge(bridgeContext(engine, env, switchContext))
   const server = await startUiServer({ root, port, handlers: bridge.handlers, subscribe: bridge.subscribe })
   log(`ui     open ${server.url}`)
   return async () => {

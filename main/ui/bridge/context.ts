@@ -16,6 +16,8 @@ export interface BridgeContext {
   settingsFile: string
   /** The one-click lab's directory. */
   labDir: string
+  /** Moves the running sync engine to another kube-context, with the options it was started with. */
+  switchContext?: (context: string) => Promise<void>
 }
 
 /** One area of the API: its handlers, and the push hints it sends (subscribe returns what unsubscribes). */
@@ -27,6 +29,6 @@ export interface BridgePart<H> {
 }
 
 /** The context of a window on this engine, with the user's files where they live by default. */
-export function bridgeContext(engine: Engine, env: NodeJS.ProcessEnv): BridgeContext {
-  return { engine, env, settingsFile: join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'vault-tray', 'settings.json'), labDir: defaultLabDir(env) }
+export function bridgeContext(engine: Engine, env: NodeJS.ProcessEnv, switchContext?: (context: string) => Promise<void>): BridgeContext {
+  return { engine, env, switchContext, settingsFile: join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'vault-tray', 'settings.json'), labDir: defaultLabDir(env) }
 }

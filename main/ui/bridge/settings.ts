@@ -1,19 +1,42 @@
-// SCAFFOLD: replaced by the settings work before it lands.
+// The user's settings (main/engine/settings.ts): read, checked field by field and saved; a new kube-context is
+// applied at once by switching the sync engine to it, the rest at the next start.
+import { join } from 'node:path'
 import { BridgeError, type InvokeHandlers } from '../../../preload/api.ts'
+import { listContexts, loadKubeConfig } from '../../engine/kube/contexts.ts'
+import { defaultSettings, SettingsStore } from '../../engine/settings.ts'
 import type { BridgeContext, BridgePart } from './context.ts'
 
-export function settingsPart(_context: BridgeContext): BridgePart<Pick<InvokeHandlers, 'settings:get' | 'settings:save' | 'settings:contexts'>> {
+export function settingsPart({ engine, env, settingsFile, switchContext }: BridgeContext): BridgePart<Pick<InvokeHandlers, 'settings:get' | 'settings:save' | 'settings:contexts'>> {
+  const kube = () => loadKubeConfig(env)
+  const contexts = () => {
+    const loaded = kube()
+    return loaded ? listContexts(loaded).map((context) => context.name) : []
+  }
+  const dataHome = env.XDG_DATA_HOME || join(env.HOME ?? '', '.local', 'share')
+  const store = new SettingsStore(settingsFile, () => defaultSettings(env, engine.sync?.kube.context ?? kube()?.config.getCurrentContext(), join(dataHome, 'vault-tray', 'cache')), contexts)
+  const changed = new Set<() => void>()
   return {
     handlers: {
       'settings:get': async () => {
-        throw new BridgeError('unavailable', 'SCAFFOLD: settings:get is not built yet')
+        const loaded = store.load()
+        if (loaded.problem) throw new BridgeError('failed', loaded.problem)
+        return loaded.settings
       },
-      'settings:save': async () => {
-        throw new BridgeError('unavailable', 'SCAFFOLD: settings:save is not built yet')
+      'settings:save': async (settings) => {
+        const before = store.load().settings
+        const saved = store.save(settings)
+        if (!saved.ok) return saved
+        changed.forEach((notify) => notify())
+        const context = saved.settings.kubeContext
+        if (context && context !== before.kubeContext && engine.sync && switchContext) await switchContext(context)
+        return saved
       },
-      'settings:contexts': async () => {
-        throw new BridgeError('unavailable', 'SCAFFOLD: settings:contexts is not built yet')
-      },
+      'settings:contexts': async () => contexts(),
+    },
+    subscribe(push) {
+      const notify = () => push('settings:changed', { kind: 'settings' })
+      changed.add(notify)
+      return () => changed.delete(notify)
     },
   }
 }

@@ -1,0 +1,124 @@
+// The user's settings: one JSON file (0600) kept with `conf`, the library electron-store wraps, so the Electron
+// shell and the daemon read and write the same file. Every field is checked before anything is written.
+import { existsSync } from 'node:fs'
+import { basename, dirname, isAbsolute } from 'node:path'
+import Conf from 'conf'
+import type { Settings } from '../../preload/api.ts'
+
+export type { Settings }
+export type SettingsErrors = Partial<Record<string, string>>
+
+const DEFAULT_PROXY_PORT = 8100
+const NAME = /^[A-Za-z0-9][-\w.@]*$/
+
+/** What the settings are before the user saved any: taken from the environment the engine started with. */
+export function defaultSettings(env: NodeJS.ProcessEnv, currentContext: string | undefined, cacheDir: string): Settings {
+  return {
+    kubeContext: currentContext,
+    vaultAddress: (env.VAULT_ADDR || 'https://127.0.0.1:8200').replace(/\/+$/, ''),
+    vaultAuth: { method: 'token' },
+    proxyPort: DEFAULT_PROXY_PORT,
+    cacheDir,
+    notifications: true,
+    theme: 'system',
+    clipboardClearSeconds: 20,
+  }
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/**
+ * Checks every field and says, per field, what is wrong in plain words; no errors means `value` is a Settings.
+ * `contexts` are the kubeconfig's context names (a kubeContext must be one of them).
+ */
+export function validateSettings(value: unknown, contexts: readonly string[]): { settings: Settings; errors?: undefined } | { settings?: undefined; errors: SettingsErrors } {
+  if (!isRecord(value)) return { errors: { settings: 'Settings must be an object.' } }
+  const errors: SettingsErrors = {}
+  const known = new Set(['kubeContext', 'vaultAddress', 'vaultAuth', 'proxyPort', 'cacheDir', 'notifications', 'theme', 'clipboardClearSeconds'])
+  for (const key of Object.keys(value)) if (!known.has(key)) errors[key] = `${key} is not a setting.`
+
+  const { kubeContext, vaultAddress, vaultAuth, proxyPort, cacheDir, notifications, theme, clipboardClearSeconds } = value
+  if (kubeContext !== undefined && (typeof kubeContext !== 'string' || !contexts.includes(kubeContext)))
+    errors.kubeContext = contexts.length ? `Pick one of your kubeconfig's contexts: ${contexts.join(', ')}.` : 'There is no kubeconfig with contexts: leave the kube-context empty.'
+
+  let url: URL | undefined
+  try {
+    url = typeof vaultAddress === 'string' ? new URL(vaultAddress) : undefined
+  } catch {
+    url = undefined
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname.replace(/\/+$/, '') !== '' || url.search || url.hash)
+    errors.vaultAddress = 'Enter the Vault address as http(s)://host:port, without a path (for example https://vault.example.com:8200).'
+
+  if (!isRecord(vaultAuth) || !['token', 'kubernetes', 'approle'].includes(String(vaultAuth.method))) errors['vaultAuth.method'] = 'Choose token, kubernetes or approle.'
+  else if (vaultAuth.method !== 'token') {
+    if (typeof vaultAuth.mount !== 'string' || !/^[\w.-]+(\/[\w.-]+)*$/.test(vaultAuth.mount)) errors['vaultAuth.mount'] = 'Enter the auth mount path, such as kubernetes or approle.'
+    if (vaultAuth.method === 'kubernetes' && (typeof vaultAuth.role !== 'string' || !NAME.test(vaultAuth.role))) errors['vaultAuth.role'] = 'Enter the Vault role to log in with.'
+    if (vaultAuth.method === 'approle' && (typeof vaultAuth.roleId !== 'string' || vaultAuth.roleId.trim() === '')) errors['vaultAuth.roleId'] = 'Enter the AppRole role ID.'
+  }
+
+  if (typeof proxyPort !== 'number' || !Number.isInteger(proxyPort) || !(proxyPort === 0 || (proxyPort >= 1024 && proxyPort <= 65_535)))
+    errors.proxyPort = 'Enter a port from 1024 to 65535, or 0 to pick a free one.'
+  if (typeof cacheDir !== 'string' || !isAbsolute(cacheDir)) errors.cacheDir = 'Enter an absolute folder path for the cache.'
+  if (typeof notifications !== 'boolean') errors.notifications = 'Notifications are on or off.'
+  if (theme !== 'system' && theme !== 'light' && theme !== 'dark') errors.theme = 'Choose system, light or dark.'
+  if (typeof clipboardClearSeconds !== 'number' || !Number.isInteger(clipboardClearSeconds) || clipboardClearSeconds < 5 || clipboardClearSeconds > 300)
+    errors.clipboardClearSeconds = 'Enter a whole number of seconds from 5 to 300.'
+
+  if (Object.keys(errors).length) return { errors }
+  const auth = vaultAuth as Settings['vaultAuth']
+  const settings: Settings = {
+    vaultAddress: (vaultAddress as string).replace(/\/+$/, ''),
+    vaultAuth: auth.method === 'token' ? { method: 'token' } : auth.method === 'kubernetes' ? { method: 'kubernetes', mount: auth.mount, role: auth.role } : { method: 'approle', mount: auth.mount, roleId: auth.roleId },
+    proxyPort: proxyPort as number,
+    cacheDir: cacheDir as string,
+    notifications: notifications as boolean,
+    theme: theme as Settings['theme'],
+    clipboardClearSeconds: clipboardClearSeconds as number,
+  }
+  if (kubeContext !== undefined) settings.kubeContext = kubeContext as string
+  return { settings }
+}
+
+/** What the store holds: the settings, and why the file could not be used when it could not. */
+export interface LoadedSettings {
+  settings: Settings
+  /** Set when the file exists but is not usable; the defaults are used meanwhile and the file is left as it is. */
+  problem?: string
+}
+
+export class SettingsStore {
+  readonly #conf: Conf<Settings> | undefined
+  readonly #openError: string | undefined
+
+  constructor(
+    readonly file: string,
+    private readonly defaults: () => Settings,
+    private readonly contexts: () => string[],
+  ) {
+    try {
+      // clearInvalidConfig off: a file the user broke by hand is reported, never silently replaced
+      this.#conf = new Conf<Settings>({ cwd: dirname(file), configName: basename(file, '.json'), configFileMode: 0o600, clearInvalidConfig: false, projectName: 'vault-tray' })
+    } catch (error) {
+      this.#openError = `${file} is not valid JSON (${(error as Error).message}). Fix or remove it; until then the defaults are used and Save is refused.`
+    }
+  }
+
+  load(): LoadedSettings {
+    const defaults = this.defaults()
+    if (this.#openError) return { settings: defaults, problem: this.#openError }
+    if (!existsSync(this.file) || this.#conf!.size === 0) return { settings: defaults }
+    const checked = validateSettings({ ...defaults, ...this.#conf!.store }, this.contexts())
+    if (checked.errors) return { settings: defaults, problem: `${this.file} holds settings that are not usable (${Object.values(checked.errors).join(' ')}). Save corrects them.` }
+    return { settings: checked.settings }
+  }
+
+  /** Writes the settings when every field is right; writes nothing otherwise. */
+  save(value: unknown): { ok: true; settings: Settings } | { ok: false; errors: SettingsErrors } {
+    if (this.#openError) return { ok: false, errors: { settings: this.#openError } }
+    const checked = validateSettings(value, this.contexts())
+    if (checked.errors) return { ok: false, errors: checked.errors }
+    this.#conf!.store = checked.settings
+    return { ok: true, settings: checked.settings }
+  }
+}
