@@ -13,7 +13,7 @@ describe('validateSettings', () => {
   })
 
   it('names every wrong field, in plain words', () => {
-    const { errors } = validateSettings({ ...good, kubeContext: 'prod', vaultAddress: 'vault:8200/v1', proxyPort: 80, cacheDir: 'cache', theme: 'blue', clipboardClearSeconds: 1, extra: 1 }, ['lab'])
+    const { errors } = validateSettings({ ...good, kubeContext: 'prod', vaultAddress: 'vault:8200/v1', proxyPort: 80, cacheDir: 'cache', theme: 'blue', clipboardClearSeconds: 0, extra: 1 }, ['lab'])
     expect(Object.keys(errors!).sort()).toEqual(['cacheDir', 'clipboardClearSeconds', 'extra', 'kubeContext', 'proxyPort', 'theme', 'vaultAddress'])
     expect(errors!.kubeContext).toContain('lab')
     expect(errors!.proxyPort).toMatch(/1024 to 65535/)

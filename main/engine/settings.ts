@@ -62,8 +62,8 @@ export function validateSettings(value: unknown, contexts: readonly string[]): {
   if (typeof cacheDir !== 'string' || !isAbsolute(cacheDir)) errors.cacheDir = 'Enter an absolute folder path for the cache.'
   if (typeof notifications !== 'boolean') errors.notifications = 'Notifications are on or off.'
   if (theme !== 'system' && theme !== 'light' && theme !== 'dark') errors.theme = 'Choose system, light or dark.'
-  if (typeof clipboardClearSeconds !== 'number' || !Number.isInteger(clipboardClearSeconds) || clipboardClearSeconds < 5 || clipboardClearSeconds > 300)
-    errors.clipboardClearSeconds = 'Enter a whole number of seconds from 5 to 300.'
+  if (typeof clipboardClearSeconds !== 'number' || !Number.isInteger(clipboardClearSeconds) || clipboardClearSeconds < 1 || clipboardClearSeconds > 300)
+    errors.clipboardClearSeconds = 'Enter a whole number of seconds from 1 to 300.'
 
   if (Object.keys(errors).length) return { errors }
   const auth = vaultAuth as Settings['vaultAuth']
