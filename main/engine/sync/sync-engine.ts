@@ -238,6 +238,11 @@ export class SyncEngine {
     return this.#records.get(key)
   }
 
+  /** The resources of one kind as the watch last saw them (status included): what the Leases view reads. */
+  resources<T extends AnyResource>(kind: Kind): T[] {
+    return this.#list<T>(kind)
+  }
+
   /** *Sync now*: one reconcile at once, fetching from Vault even if nothing is due. */
   syncNow(key: string): void {
     this.#force.add(key)

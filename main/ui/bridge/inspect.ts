@@ -2,13 +2,13 @@
 // value only on an explicit reveal; for KV v2, which keys each version changed, found by comparing digests here.
 import { randomBytes } from 'node:crypto'
 import { BridgeError, type InspectResult, type InspectTarget, type InvokeHandlers, type KvHistory } from '../../../preload/api.ts'
-import { VaultClient, VaultError } from '../../engine/vault/client.ts'
-import { defaultVaultToken, vaultSettingsFromEnv } from '../../engine/vault/connection.ts'
+import { VaultError } from '../../engine/vault/client.ts'
 import { KvV1, KvV2 } from '../../engine/vault/kv.ts'
 import { trimSlashes } from '../../engine/vault/paths.ts'
 import { diffKeys, digestValues, kvValueBytes, maskKeys, revealBytes } from '../inspect-values.ts'
 import type { BridgeContext, BridgePart } from './context.ts'
 import { kubeAccess, kubeFailure } from './kube-access.ts'
+import { userVault } from './vault-access.ts'
 
 /** How many of the newest KV versions the history compares (Vault keeps 10 by default). */
 const HISTORY_VERSIONS = 20
@@ -21,14 +21,9 @@ interface Read {
 
 export function inspectPart(context: BridgeContext): BridgePart<Pick<InvokeHandlers, 'inspect:keys' | 'inspect:reveal' | 'inspect:history'>> {
   const kube = kubeAccess(context)
-  let client: VaultClient | undefined
-  const vault = () => (client ??= new VaultClient(vaultSettingsFromEnv(context.env)))
-
-  async function token(): Promise<string> {
-    const found = await defaultVaultToken(context.env)
-    if (!found) throw new BridgeError('unavailable', 'No Vault token: set VAULT_TOKEN, or log in with `vault login` (it writes ~/.vault-token), then try again.')
-    return found.token
-  }
+  const user = userVault(context)
+  const vault = user.client
+  const token = user.token
 
   /** The KV version of a mount, as the vault CLI finds it (sys/internal/ui/mounts, readable by every token). */
   async function kvVersion(mount: string, token: string): Promise<1 | 2> {
