@@ -24,7 +24,7 @@ import { localCertificate } from './engine/proxy/tls.ts'
 import { LAB_HELP, LAB_USAGE, LabUsageError, runLabCommand } from './engine/lab/command.ts'
 import { labEndpoints } from './engine/lab/lab.ts'
 
-const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS] [--sync [--context NAME] [--namespace NS]... [--mode auto|write|observe] [--metrics-port PORT]] [--ui [--ui-port PORT]]
+const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS] [--sync [--context NAME] [--namespace NS]... [--mode auto|write|observe] [--metrics-port PORT]] [--ui [--ui-port PORT]] [--proxy [--proxy-port PORT]]
        vault-tray crds install [--context NAME] [--take-over]
        vault-tray preflight [--context NAME] [--namespace NS]
        vault-tray token-helper get|store|erase
@@ -43,6 +43,8 @@ const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS] [
     --metrics-port  serve Prometheus metrics on 127.0.0.1:PORT/metrics (default 9464; 0 picks a free port)
     --ui        serve the window to a browser on 127.0.0.1 and print its address, with a per-run token
     --ui-port   the port for --ui (default: a free one)
+    --proxy     also run the local Vault proxy on 127.0.0.1 (see \`proxy\`), shown in the window's Proxy view
+    --proxy-port  its port (default 8100; 0 picks a free one)
   preflight     check with SelfSubjectAccessReview what the sync engine may do in the kube-context, and say what is missing
   crds install  install or upgrade VSO's custom resource definitions in the kube-context
     --take-over replace CRDs another installer (VSO's Helm chart) put there; without it they are kept
@@ -83,6 +85,8 @@ async function daemon(args: string[]): Promise<number> {
       'metrics-port': { type: 'string' },
       ui: { type: 'boolean', default: false },
       'ui-port': { type: 'string' },
+      proxy: { type: 'boolean', default: false },
+      'proxy-port': { type: 'string' },
     },
   })
   const intervalSeconds = Number(values.interval)
@@ -111,10 +115,16 @@ async function daemon(args: string[]): Promise<number> {
   if (!env.VAULT_ADDR && !kube) console.log(NOTHING_CONFIGURED)
   engine.start()
   const sync = values.sync ? await startSync(engine, kube, values) : undefined
+  if (values.proxy) {
+    const port = Number(values['proxy-port'] ?? '8100')
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--proxy-port must be a port number, not "${values['proxy-port']}"`)
+    console.log(`proxy  ${await engine.startProxy({ port })}  (export VAULT_ADDR=${engine.proxy!.address} to use it)`)
+  }
   const ui = values.ui ? await startDaemonUi(engine, env, values['ui-port'], (line) => console.log(line), sync?.switchTo) : undefined
   await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve))
   await ui?.()
   await sync?.stop()
+  await engine.stopProxy()
   engine.stop()
   return 0
 }

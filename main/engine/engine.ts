@@ -6,7 +6,7 @@ import { EventBus } from './events.ts'
 import { configForContext, type LoadedKubeConfig } from './kube/contexts.ts'
 import { withUserPath } from './kube/shell-path.ts'
 import type { StepEvent } from './lab/runner.ts'
-import type { ProxyEvent } from './proxy/server.ts'
+import { VaultProxy, type ProxyEvent, type ProxyOptions } from './proxy/server.ts'
 import { SyncEngine, type SyncEngineOptions, type SyncEvent } from './sync/sync-engine.ts'
 import { readKubeHealth, type KubeHealth } from './kube/health.ts'
 import type { AuthConfig } from './vault/auth.ts'
@@ -57,6 +57,7 @@ export class Engine {
   readonly log = new EventLog(EVENT_LOG_CAPACITY, () => this.clock.now())
   #timer: NodeJS.Timeout | undefined
   #sync: SyncEngine | undefined
+  #proxy: VaultProxy | undefined
 
   constructor(
     private readonly settings: EngineSettings,
@@ -101,6 +102,26 @@ export class Engine {
     this.#sync = sync
     await sync.start()
     return sync
+  }
+
+  /** The local proxy, when it runs. */
+  get proxy(): VaultProxy | undefined {
+    return this.#proxy
+  }
+
+  /** Runs the local Vault proxy in front of this engine's Vault, its events on the bus; resolves to its address. */
+  async startProxy(options: Omit<ProxyOptions, 'upstream' | 'clock' | 'onEvent'> = {}): Promise<string> {
+    await this.stopProxy()
+    const proxy = new VaultProxy({ ...options, upstream: this.settings.vault, clock: this.clock, onEvent: (event) => this.events.emit('proxy', event) })
+    const address = await proxy.start()
+    this.#proxy = proxy
+    return address
+  }
+
+  async stopProxy(): Promise<void> {
+    const proxy = this.#proxy
+    this.#proxy = undefined
+    await proxy?.stop()
   }
 
   async stopSync(): Promise<void> {

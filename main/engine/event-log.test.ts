@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { EngineEvents, HealthReport } from './engine.ts'
-import { EventLog, maskPath } from './event-log.ts'
+import { EventLog } from './event-log.ts'
+import { maskPath } from './vault/renewal.ts'
 import { EventBus } from './events.ts'
 import type { SyncRecord } from './sync/sync-engine.ts'
 

@@ -7,7 +7,7 @@ import type { EventBus } from './events.ts'
 import type { StepEvent } from './lab/runner.ts'
 import type { ProxyEvent } from './proxy/server.ts'
 import type { SyncRecord } from './sync/sync-engine.ts'
-import { maskId } from './vault/renewal.ts'
+import { maskPath } from './vault/renewal.ts'
 import type { VaultSessionEvent } from './vault/session.ts'
 
 export type LogLine = Omit<EngineLogEntry, 'seq' | 'at'>
@@ -159,13 +159,6 @@ export function vaultLine(event: VaultSessionEvent): LogLine {
     default:
       return { source: lease.kind === 'revoked' ? 'renewal' : 'vault', severity: 'info', message: `${what} ${lease.kind}${detail}` }
   }
-}
-
-/** Vault's older path forms carry a token or a lease id in the path itself: the token goes, the lease id is masked. */
-export function maskPath(path: string): string {
-  return path
-    .replace(/(auth\/token\/(?:lookup|renew|revoke|revoke-orphan)\/)[^?]+/, '$1…')
-    .replace(/(sys\/(?:leases\/)?(?:lookup|renew|revoke)\/)([^?]+)/, (_, prefix: string, id: string) => prefix + maskId(id))
 }
 
 export function proxyLine(event: ProxyEvent): LogLine {

@@ -18,6 +18,7 @@ import { kvSecretOf, MountResolver, type MountKind } from './mounts.ts'
 import { LeaseCache, leaseOf, type LeaseCacheEntry, type LeaseCacheEvent } from './lease-cache.ts'
 import { StaticSecretCache, type CachedResponse, type RefreshBehavior, type StaticCacheEvent, type TokenRecord } from './static-cache.ts'
 import { trimSlashes } from '../vault/paths.ts'
+import { ProxyCounter, type ProxyCounts } from './stats.ts'
 
 export interface ProxyOptions {
   upstream: VaultConnectionSettings
@@ -97,6 +98,7 @@ export class VaultProxy {
   readonly #watching = new Set<string>()
   #cancelSave: (() => void) | undefined
   readonly #metrics: ReturnType<typeof proxyMetrics>
+  readonly #counter = new ProxyCounter()
   #address = ''
 
   constructor(options: ProxyOptions) {
@@ -204,9 +206,27 @@ export class VaultProxy {
     return this.#options.registry.metrics()
   }
 
+  /** The address to put in VAULT_ADDR, once started. */
+  get address(): string {
+    return this.#address
+  }
+
+  /** What the Proxy view shows: the counts so far and how many answers are cached now. */
+  stats(): ProxyCounts & { entries: number } {
+    return { ...this.#counter.snapshot(), entries: (this.#cache?.size ?? 0) + (this.#leases?.size ?? 0) }
+  }
+
+  /** Empties both caches, as Vault Proxy's cache-clear of type "all"; returns how many entries went. */
+  clear(): number {
+    const cleared = (this.#cache?.size ?? 0) + (this.#leases?.clear() ?? 0)
+    this.#cache?.clear()
+    return cleared
+  }
+
   /** Every event is counted in the metrics and handed to the UI's listener. */
   #emit(event: ProxyEvent): void {
     this.#count(event)
+    this.#counter.count(event)
     this.#options.onEvent(event)
   }
 
@@ -327,10 +347,8 @@ export class VaultProxy {
     }
     const namespace = trimSlashes(body.namespace ?? '')
     let cleared: number
-    if (body.type === 'all') {
-      cleared = (this.#cache?.size ?? 0) + (this.#leases?.clear() ?? 0)
-      this.#cache?.clear()
-    } else if (body.type === 'token' && body.value) cleared = (this.#cache?.forgetToken(body.value) ? 1 : 0) + (this.#leases?.evictToken(body.value, 'cleared by request') ?? 0)
+    if (body.type === 'all') cleared = this.clear()
+    else if (body.type === 'token' && body.value) cleared = (this.#cache?.forgetToken(body.value) ? 1 : 0) + (this.#leases?.evictToken(body.value, 'cleared by request') ?? 0)
     else if (body.type === 'lease' && body.value) cleared = this.#leases?.evictLease(body.value, 'cleared by request') ?? 0
     else if (body.type === 'request_path' && body.value) cleared = this.#cache?.evictPrefix(namespace, body.value.replace(/^\/?(v1\/)?/, ''), 'cleared') ?? 0
     else return void this.#reply(response, 400, 'cache-clear: "type" must be all, token, lease or request_path, with a "value" for all but the first')

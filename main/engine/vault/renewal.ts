@@ -26,3 +26,10 @@ export function maskId(id: string): string {
   const tail = id.slice(slash + 1)
   return `${prefix}${tail.slice(0, 4)}…${tail.length > 8 ? tail.slice(-4) : ''}`
 }
+
+/** Vault's older path forms carry a token or a lease id in the path itself: the token goes, the lease id is masked. */
+export function maskPath(path: string): string {
+  return path
+    .replace(/(auth\/token\/(?:lookup|renew|revoke|revoke-orphan)\/)[^?]+/, '$1…')
+    .replace(/(sys\/(?:leases\/)?(?:lookup|renew|revoke)\/)([^?]+)/, (_, prefix: string, id: string) => prefix + maskId(id))
+}

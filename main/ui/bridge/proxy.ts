@@ -1,16 +1,32 @@
-// SCAFFOLD: replaced by the proxy work before it lands.
-import { BridgeError, type InvokeHandlers } from '../../../preload/api.ts'
+// The local proxy the engine runs (daemon --proxy): its counts for the Proxy view, and Clear cache. A hint at
+// most twice a second while requests flow, so a busy proxy costs the window little.
+import type { InvokeHandlers } from '../../../preload/api.ts'
 import type { BridgeContext, BridgePart } from './context.ts'
 
-export function proxyPart(_context: BridgeContext): BridgePart<Pick<InvokeHandlers, 'proxy:stats' | 'proxy:clear'>> {
+const HINT_EVERY_MS = 500
+
+export function proxyPart({ engine }: BridgeContext): BridgePart<Pick<InvokeHandlers, 'proxy:stats' | 'proxy:clear'>> {
   return {
     handlers: {
       'proxy:stats': async () => {
-        throw new BridgeError('unavailable', 'SCAFFOLD: proxy:stats is not built yet')
+        const proxy = engine.proxy
+        if (!proxy) return { running: false, requests: 0, hits: 0, misses: 0, evictions: 0, entries: 0, topPaths: [] }
+        return { running: true, address: proxy.address, ...proxy.stats() }
       },
-      'proxy:clear': async () => {
-        throw new BridgeError('unavailable', 'SCAFFOLD: proxy:clear is not built yet')
-      },
+      'proxy:clear': async () => ({ cleared: engine.proxy?.clear() ?? 0 }),
+    },
+    subscribe(push) {
+      let timer: NodeJS.Timeout | undefined
+      const off = engine.events.on('proxy', () => {
+        timer ??= setTimeout(() => {
+          timer = undefined
+          push('proxy:changed', { kind: 'proxy' })
+        }, HINT_EVERY_MS)
+      })
+      return () => {
+        off()
+        clearTimeout(timer)
+      }
     },
   }
 }

@@ -1,0 +1,39 @@
+// The local proxy's counts (proxy:stats), refetched on proxy:changed hints while the Proxy view is open.
+import type { ProxyStats, VaultTrayApi } from '../../preload/api.ts'
+import { debouncedRefetch } from './refetch.ts'
+
+export const proxy = $state<{ stats?: ProxyStats; error?: string; cleared?: number }>({})
+
+/** Hits among the requests the cache could answer (hits and misses), as a whole percent; undefined before any. */
+export function hitRate(stats: Pick<ProxyStats, 'hits' | 'misses'>): number | undefined {
+  const cacheable = stats.hits + stats.misses
+  return cacheable ? Math.round((stats.hits / cacheable) * 100) : undefined
+}
+
+export async function refreshProxy(api: VaultTrayApi): Promise<void> {
+  try {
+    proxy.stats = await api.invoke('proxy:stats')
+    proxy.error = undefined
+  } catch (error) {
+    proxy.error = (error as Error).message
+  }
+}
+
+export async function clearProxyCache(api: VaultTrayApi): Promise<void> {
+  try {
+    proxy.cleared = (await api.invoke('proxy:clear')).cleared
+  } catch (error) {
+    proxy.error = (error as Error).message
+  }
+  await refreshProxy(api)
+}
+
+export function followProxy(api: VaultTrayApi): () => void {
+  const refetch = debouncedRefetch(() => void refreshProxy(api), 100)
+  const off = api.on('proxy:changed', refetch.hint)
+  void refreshProxy(api)
+  return () => {
+    off()
+    refetch.stop()
+  }
+}
