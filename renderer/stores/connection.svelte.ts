@@ -20,3 +20,9 @@ export function followConnection(connection: Connection, onOpen: () => void): ()
     if (state === 'open') onOpen()
   })
 }
+
+/** Runs `refresh` now if connected and again on every (re)connect: what a view that opens first needs. */
+export function refreshWhenConnected(connection: Connection, refresh: () => void): () => void {
+  if (connection.state === 'open') refresh()
+  return connection.onChange((state) => state === 'open' && refresh())
+}

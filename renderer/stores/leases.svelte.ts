@@ -1,6 +1,8 @@
 // The leases the engine holds (leases:list), refetched when a resource changes and every 30 s; between fetches
 // the view counts down on its own clock, so the TTLs stay live without asking Vault each second.
 import type { LeaseView, VaultTrayApi } from '../../preload/api.ts'
+import type { Connection } from '../lib/bridge/websocket-api.ts'
+import { refreshWhenConnected } from './connection.svelte.ts'
 import { debouncedRefetch } from './refetch.ts'
 
 export const leases = $state<{ list?: LeaseView[]; error?: string; busy: Record<string, boolean>; now: number }>({ busy: {}, now: Date.now() })
@@ -31,13 +33,14 @@ export const renewLease = (api: VaultTrayApi, handle: string) => command(api, ha
 export const revokeLease = (api: VaultTrayApi, handle: string) => command(api, handle, () => api.invoke('leases:revoke', handle))
 
 /** Follows the leases while the view lives; returns what stops it. */
-export function followLeases(api: VaultTrayApi): () => void {
+export function followLeases(api: VaultTrayApi, connection: Connection): () => void {
   const refetch = debouncedRefetch(() => void refreshLeases(api), 300)
   const off = api.on('sync:changed', refetch.hint)
   const tick = setInterval(() => (leases.now = Date.now()), 1000)
   const poll = setInterval(() => void refreshLeases(api), 30_000)
-  void refreshLeases(api)
+  const offConnection = refreshWhenConnected(connection, () => void refreshLeases(api))
   return () => {
+    offConnection()
     off()
     refetch.stop()
     clearInterval(tick)

@@ -1,5 +1,7 @@
 // The local proxy's counts (proxy:stats), refetched on proxy:changed hints while the Proxy view is open.
 import type { ProxyStats, VaultTrayApi } from '../../preload/api.ts'
+import type { Connection } from '../lib/bridge/websocket-api.ts'
+import { refreshWhenConnected } from './connection.svelte.ts'
 import { debouncedRefetch } from './refetch.ts'
 
 export const proxy = $state<{ stats?: ProxyStats; error?: string; cleared?: number }>({})
@@ -28,11 +30,12 @@ export async function clearProxyCache(api: VaultTrayApi): Promise<void> {
   await refreshProxy(api)
 }
 
-export function followProxy(api: VaultTrayApi): () => void {
+export function followProxy(api: VaultTrayApi, connection: Connection): () => void {
   const refetch = debouncedRefetch(() => void refreshProxy(api), 100)
   const off = api.on('proxy:changed', refetch.hint)
-  void refreshProxy(api)
+  const offConnection = refreshWhenConnected(connection, () => void refreshProxy(api))
   return () => {
+    offConnection()
     off()
     refetch.stop()
   }
