@@ -204,7 +204,7 @@ async function crds(args: string[]): Promise<number> {
 const VERSION = '0.1.0'
 
 const NOTHING_CONFIGURED =
-  'Nothing is configured: set VAULT_ADDR (and VAULT_TOKEN) and KUBECONFIG, or set up the whole VSO tutorial locally with `npm run vault-tray -- lab up` and use the exports it prints.'
+  'Nothing is configured: set VAULT_ADDR (and VAULT_TOKEN) and KUBECONFIG, or set up the whole VSO tutorial locally: "Set up the lab" in the window\'s Lab view, or `npm run vault-tray -- lab up`.'
 
 class UsageError extends Error {}
 
