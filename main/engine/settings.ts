@@ -1,8 +1,9 @@
-// The user's settings: one JSON file (0600) kept with `conf`, the library electron-store wraps, so the Electron
-// shell and the daemon read and write the same file. Every field is checked before anything is written.
-import { existsSync } from 'node:fs'
-import { basename, dirname, isAbsolute } from 'node:path'
-import Conf from 'conf'
+// The user's settings: one JSON file (0600) that the Electron shell and the daemon read and write alike. Every
+// field is checked before anything is written, and a write replaces the file whole (write aside, then rename).
+// Not `conf`/electron-store: importing them hooks SIGINT and SIGTERM and raises the signal again, which kills
+// the daemon and `lab up` before they can stop in order.
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { dirname, isAbsolute } from 'node:path'
 import type { Settings } from '../../preload/api.ts'
 
 export type { Settings }
@@ -88,37 +89,46 @@ export interface LoadedSettings {
 }
 
 export class SettingsStore {
-  readonly #conf: Conf<Settings> | undefined
-  readonly #openError: string | undefined
-
   constructor(
     readonly file: string,
     private readonly defaults: () => Settings,
     private readonly contexts: () => string[],
-  ) {
+  ) {}
+
+  /** What the file holds, or why it cannot be used: a file the user broke by hand is reported, never replaced. */
+  #read(): { stored?: Record<string, unknown>; problem?: string } {
+    if (!existsSync(this.file)) return {}
+    let parsed: unknown
     try {
-      // clearInvalidConfig off: a file the user broke by hand is reported, never silently replaced
-      this.#conf = new Conf<Settings>({ cwd: dirname(file), configName: basename(file, '.json'), configFileMode: 0o600, clearInvalidConfig: false, projectName: 'vault-tray' })
+      parsed = JSON.parse(readFileSync(this.file, 'utf8'))
     } catch (error) {
-      this.#openError = `${file} is not valid JSON (${(error as Error).message}). Fix or remove it; until then the defaults are used and Save is refused.`
+      return { problem: `${this.file} is not valid JSON (${(error as Error).message}). Fix or remove it; until then the defaults are used and Save is refused.` }
     }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { problem: `${this.file} does not hold a JSON object. Fix or remove it; until then the defaults are used and Save is refused.` }
+    return { stored: parsed as Record<string, unknown> }
   }
 
   load(): LoadedSettings {
     const defaults = this.defaults()
-    if (this.#openError) return { settings: defaults, problem: this.#openError }
-    if (!existsSync(this.file) || this.#conf!.size === 0) return { settings: defaults }
-    const checked = validateSettings({ ...defaults, ...this.#conf!.store }, this.contexts())
+    const { stored, problem } = this.#read()
+    if (problem) return { settings: defaults, problem }
+    if (!stored) return { settings: defaults }
+    const checked = validateSettings({ ...defaults, ...stored }, this.contexts())
     if (checked.errors) return { settings: defaults, problem: `${this.file} holds settings that are not usable (${Object.values(checked.errors).join(' ')}). Save corrects them.` }
     return { settings: checked.settings }
   }
 
   /** Writes the settings when every field is right; writes nothing otherwise. */
   save(value: unknown): { ok: true; settings: Settings } | { ok: false; errors: SettingsErrors } {
-    if (this.#openError) return { ok: false, errors: { settings: this.#openError } }
+    const { problem } = this.#read()
+    if (problem?.includes('Save is refused')) return { ok: false, errors: { settings: problem } }
     const checked = validateSettings(value, this.contexts())
     if (checked.errors) return { ok: false, errors: checked.errors }
-    this.#conf!.store = checked.settings
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 })
+    const aside = `${this.file}.${process.pid}.tmp`
+    writeFileSync(aside, `${JSON.stringify(checked.settings, null, 2)}\n`, { mode: 0o600 })
+    chmodSync(aside, 0o600) // whatever the umask
+    renameSync(aside, this.file)
     return { ok: true, settings: checked.settings }
   }
 }

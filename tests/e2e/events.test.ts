@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EngineLogEntry } from '../../preload/api.ts'
 import { API_VERSION } from '../../main/engine/sync/api.ts'
 import { ensureRendererBuilt } from '../../main/ui/renderer-build.ts'
-import { bao, lab, unique } from '../integration/helpers.ts'
-import { apply, createNamespace, ensureCrds, eventually, kubernetesAuth, kubernetesRole, readSecret } from '../integration/sync-helpers.ts'
+import { bao, unique } from '../integration/helpers.ts'
+import { apply, eventually, readSecret } from '../integration/sync-helpers.ts'
 import { launchChromium, startDaemon, type DaemonUnderTest } from './daemon.ts'
+import { syncedNamespace } from './fixtures.ts'
 import { EventsPage } from './pages/events-page.ts'
 import { SecretsPage, VaultTrayPage } from './pages/vault-tray-page.ts'
 
@@ -44,20 +45,12 @@ async function openEvents(query = ''): Promise<EventsPage> {
 
 beforeAll(async () => {
   await ensureRendererBuilt()
-  await ensureCrds()
-  const mount = await kubernetesAuth()
-  namespace = await createNamespace(unique('events'), 'app')
-  kv = unique('kv')
-  await bao('POST', `sys/mounts/${kv}`, { type: 'kv', options: { version: '2' } })
-  await bao('POST', `${kv}/data/app`, { data: { password: secretValue } })
-  await bao('POST', `${kv}/data/forbidden`, { data: { password: secretValue } })
-  // the policy grants app only: the second resource fails with a permission error
-  await bao('PUT', `sys/policies/acl/${kv}`, { policy: `path "${kv}/data/app" { capabilities = ["read"] }` })
-  await kubernetesRole(mount, 'app', 'app', namespace, [kv])
-  await apply({ apiVersion: API_VERSION, kind: 'VaultConnection', metadata: { name: 'conn', namespace }, spec: { address: lab.openbao.address } })
-  await apply({ apiVersion: API_VERSION, kind: 'VaultAuth', metadata: { name: 'default', namespace }, spec: { vaultConnectionRef: 'conn', method: 'kubernetes', mount, kubernetes: { role: 'app', serviceAccount: 'app', audiences: ['vault'] } } })
-  await apply(staticSecret('app', 'app'))
-  await apply(staticSecret('forbidden', 'forbidden'))
+  const fixture = await syncedNamespace('events', [
+    { name: 'app', data: { password: secretValue }, readable: true },
+    { name: 'forbidden', data: { password: secretValue }, readable: false },
+  ])
+  namespace = fixture.namespace
+  kv = fixture.kv
 
   daemon = await startDaemon(['--sync', '--namespace', namespace, '--mode', 'write', '--metrics-port', '0', '--interval', '60'])
   origin = new URL(daemon.url).origin

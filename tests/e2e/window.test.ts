@@ -3,11 +3,11 @@
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { API_VERSION } from '../../main/engine/sync/api.ts'
 import { ensureRendererBuilt } from '../../main/ui/renderer-build.ts'
 import { bao, lab, unique } from '../integration/helpers.ts'
-import { apply, createNamespace, ensureCrds, eventually, kubernetesAuth, kubernetesRole, readSecret } from '../integration/sync-helpers.ts'
+import { eventually, readSecret } from '../integration/sync-helpers.ts'
 import { launchChromium, startDaemon, type DaemonUnderTest } from './daemon.ts'
+import { syncedNamespace } from './fixtures.ts'
 import { OverviewPage, SecretsPage, VaultTrayPage } from './pages/vault-tray-page.ts'
 
 /** The engine reconciles in its own time, slower on a busy machine: wait for what it reports. */
@@ -29,21 +29,12 @@ const consoleErrors: string[] = []
 
 beforeAll(async () => {
   await ensureRendererBuilt()
-  await ensureCrds()
-  const mount = await kubernetesAuth()
-  namespace = await createNamespace(unique('window'), 'app')
-  kv = unique('kv')
-  await bao('POST', `sys/mounts/${kv}`, { type: 'kv', options: { version: '2' } })
-  await bao('POST', `${kv}/data/app`, { data: { password: secretValue } })
-  await bao('POST', `${kv}/data/forbidden`, { data: { password: secretValue } })
-  // the policy grants app only: the second resource fails with a permission error the engine explains
-  await bao('PUT', `sys/policies/acl/${kv}`, { policy: `path "${kv}/data/app" { capabilities = ["read"] }` })
-  await kubernetesRole(mount, 'app', 'app', namespace, [kv])
-  await apply({ apiVersion: API_VERSION, kind: 'VaultConnection', metadata: { name: 'conn', namespace }, spec: { address: lab.openbao.address } })
-  await apply({ apiVersion: API_VERSION, kind: 'VaultAuth', metadata: { name: 'default', namespace }, spec: { vaultConnectionRef: 'conn', method: 'kubernetes', mount, kubernetes: { role: 'app', serviceAccount: 'app', audiences: ['vault'] } } })
-  await apply({ apiVersion: API_VERSION, kind: 'VaultStaticSecret', metadata: { name: 'app', namespace }, spec: { type: 'kv-v2', mount: kv, path: 'app', vaultAuthRef: 'default', destination: { name: 'app-secret', create: true } } })
-  await apply({ apiVersion: API_VERSION, kind: 'VaultStaticSecret', metadata: { name: 'forbidden', namespace }, spec: { type: 'kv-v2', mount: kv, path: 'forbidden', vaultAuthRef: 'default', destination: { name: 'forbidden-secret', create: true } } })
-
+  const fixture = await syncedNamespace('window', [
+    { name: 'app', data: { password: secretValue }, readable: true },
+    { name: 'forbidden', data: { password: secretValue }, readable: false },
+  ])
+  namespace = fixture.namespace
+  kv = fixture.kv
   daemon = await startDaemon(['--sync', '--namespace', namespace, '--mode', 'write', '--metrics-port', '0', '--interval', '60'])
   url = daemon.url
   await eventually(async () => (await readSecret(namespace, 'app-secret'))?.password === secretValue, 'the daemon to sync the good resource')
