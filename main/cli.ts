@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { SystemKeychain } from './engine/cache/keychain.ts'
 import { Engine, type HealthReport } from './engine/engine.ts'
-import { configForContext, loadKubeConfig, type LoadedKubeConfig } from './engine/kube/contexts.ts'
+import { configForContext, listContexts, loadKubeConfig, type LoadedKubeConfig } from './engine/kube/contexts.ts'
+import { savedSettings, settingsFilePath } from './engine/settings.ts'
 import { installCrds } from './engine/kube/crds.ts'
 import { preflight } from './engine/kube/preflight.ts'
 import { userShellPath } from './engine/kube/shell-path.ts'
@@ -15,7 +16,7 @@ import { detectOperator } from './engine/kube/vso-detect.ts'
 import { fileLedger } from './engine/sync/lease-ledger.ts'
 import { createLogger } from './engine/telemetry/log.ts'
 import { serveMetrics } from './engine/telemetry/metrics-server.ts'
-import { vaultSettingsFromEnv } from './engine/vault/connection.ts'
+import { DEFAULT_VAULT_ADDR, vaultSettingsFromEnv } from './engine/vault/connection.ts'
 import { cliConfigPath, configureTokenHelper, runTokenHelper } from './engine/vault/token-helper.ts'
 import { systemClock } from './engine/clock.ts'
 import { VaultProxy } from './engine/proxy/server.ts'
@@ -92,10 +93,15 @@ async function daemon(args: string[]): Promise<number> {
   const intervalSeconds = Number(values.interval)
   if (!Number.isFinite(intervalSeconds) || intervalSeconds <= 0) throw new UsageError(`--interval must be a positive number of seconds, not "${values.interval}"`)
 
-  // with nothing configured, the one-click lab is the default Vault and cluster, when there is one
-  const lab = !process.env.VAULT_ADDR && !loadKubeConfig() ? labEndpoints() : undefined
+  // a Vault address saved in the window's Settings comes after VAULT_ADDR; with nothing configured at all, the
+  // one-click lab is the default Vault and cluster, when there is one
+  const userKube = loadKubeConfig()
+  const { saved, problem } = savedSettings(settingsFilePath(process.env), userKube ? listContexts(userKube).map((context) => context.name) : [])
+  if (problem) console.log(`settings  ${problem}`)
+  const savedVault = !process.env.VAULT_ADDR && saved && saved.vaultAddress !== DEFAULT_VAULT_ADDR ? { VAULT_ADDR: saved.vaultAddress } : {}
+  const lab = !process.env.VAULT_ADDR && !savedVault.VAULT_ADDR && !userKube ? labEndpoints() : undefined
   if (lab) console.log(`Nothing configured: using the one-click lab in ${lab.dir} (Vault ${lab.vaultAddress ?? 'none'}, kubeconfig ${lab.kubeconfig ?? 'none'}).`)
-  const env = { ...process.env, ...(lab?.vaultAddress ? { VAULT_ADDR: lab.vaultAddress } : {}), ...(lab?.kubeconfig ? { KUBECONFIG: lab.kubeconfig } : {}) }
+  const env = { ...process.env, ...savedVault, ...(lab?.vaultAddress ? { VAULT_ADDR: lab.vaultAddress } : {}), ...(lab?.kubeconfig ? { KUBECONFIG: lab.kubeconfig } : {}) }
   const kube = loadKubeConfig(env)
   const engine = new Engine({ vault: vaultSettingsFromEnv(env), kube, healthIntervalMs: intervalSeconds * 1000 })
   const print = (report: HealthReport) => console.log(values.json ? JSON.stringify(report) : describeHealth(report).join('\n'))
@@ -114,9 +120,9 @@ async function daemon(args: string[]): Promise<number> {
   })
   if (!env.VAULT_ADDR && !kube) console.log(NOTHING_CONFIGURED)
   engine.start()
-  const sync = values.sync ? await startSync(engine, kube, values) : undefined
+  const sync = values.sync ? await startSync(engine, kube, { ...values, context: values.context ?? saved?.kubeContext }) : undefined
   if (values.proxy) {
-    const port = Number(values['proxy-port'] ?? '8100')
+    const port = Number(values['proxy-port'] ?? saved?.proxyPort ?? '8100')
     if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--proxy-port must be a port number, not "${values['proxy-port']}"`)
     console.log(`proxy  ${await engine.startProxy({ port })}  (export VAULT_ADDR=${engine.proxy!.address} to use it)`)
   }

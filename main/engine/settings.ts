@@ -3,11 +3,17 @@
 // Not `conf`/electron-store: importing them hooks SIGINT and SIGTERM and raises the signal again, which kills
 // the daemon and `lab up` before they can stop in order.
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { dirname, isAbsolute } from 'node:path'
+import { homedir } from 'node:os'
+import { dirname, isAbsolute, join } from 'node:path'
 import type { Settings } from '../../preload/api.ts'
 
 export type { Settings }
 export type SettingsErrors = Partial<Record<string, string>>
+
+/** Where the settings live: $XDG_CONFIG_HOME/vault-tray/settings.json. */
+export function settingsFilePath(env: NodeJS.ProcessEnv): string {
+  return join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'vault-tray', 'settings.json')
+}
 
 const DEFAULT_PROXY_PORT = 8100
 const NAME = /^[A-Za-z0-9][-\w.@]*$/
@@ -86,6 +92,17 @@ export interface LoadedSettings {
   settings: Settings
   /** Set when the file exists but is not usable; the defaults are used meanwhile and the file is left as it is. */
   problem?: string
+}
+
+/**
+ * What a start takes from the saved settings: the fields that were saved (each checked again), or nothing and
+ * why when the file cannot be used. The environment still wins over them: VAULT_ADDR, --context, --proxy-port.
+ */
+export function savedSettings(file: string, contexts: readonly string[]): { saved?: Settings; problem?: string } {
+  const store = new SettingsStore(file, () => defaultSettings({}, undefined, '/'), () => [...contexts])
+  if (!existsSync(file)) return {}
+  const loaded = store.load()
+  return loaded.problem ? { problem: loaded.problem } : { saved: loaded.settings }
 }
 
 export class SettingsStore {

@@ -1,7 +1,7 @@
 // `npm start` runs `cli.ts daemon`: it must report the real health of the lab's OpenBao and apiserver,
 // and say plainly what is wrong when either cannot be used.
 import { execFile } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, inject, it } from 'vitest'
@@ -21,6 +21,17 @@ async function daemonOnce(env: NodeJS.ProcessEnv, ...flags: string[]): Promise<{
 }
 
 describe('vault-tray daemon', () => {
+  it('uses the Vault address saved in Settings when VAULT_ADDR is not set, and VAULT_ADDR when it is', async () => {
+    const config = mkdtempSync(join(lab.runDir, 'settings-'))
+    mkdirSync(join(config, 'vault-tray'))
+    const saved = { vaultAddress: lab.openbao.address, vaultAuth: { method: 'token' }, proxyPort: 8100, cacheDir: join(config, 'cache'), notifications: true, theme: 'system', clipboardClearSeconds: 20 }
+    writeFileSync(join(config, 'vault-tray', 'settings.json'), JSON.stringify(saved))
+    const fromSettings = await daemonOnce({ XDG_CONFIG_HOME: config, KUBECONFIG: lab.kube.kubeconfig }, '--json')
+    expect((JSON.parse(fromSettings.stdout) as HealthReport).vault).toMatchObject({ address: lab.openbao.address, reachable: true })
+    const fromEnv = await daemonOnce({ XDG_CONFIG_HOME: config, KUBECONFIG: lab.kube.kubeconfig, VAULT_ADDR: 'http://127.0.0.1:9' }, '--json')
+    expect((JSON.parse(fromEnv.stdout) as HealthReport).vault).toMatchObject({ address: 'http://127.0.0.1:9', reachable: false })
+  })
+
   it('reports a healthy, unsealed OpenBao and the apiserver version of the current context', async () => {
     const { code, stdout } = await daemonOnce({ VAULT_ADDR: lab.openbao.address, KUBECONFIG: lab.kube.kubeconfig }, '--json')
     const report = JSON.parse(stdout) as HealthReport

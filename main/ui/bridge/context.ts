@@ -1,10 +1,9 @@
 // What every part of the bridge may use: the engine, and where the user's configuration lives. The Electron
 // shell and the daemon build one each, so both windows answer from the same code.
-import { homedir } from 'node:os'
-import { join } from 'node:path'
 import type { PushChannel, PushChannels } from '../../../preload/api.ts'
 import type { Engine } from '../../engine/engine.ts'
 import { defaultLabDir } from '../../engine/lab/state.ts'
+import { settingsFilePath } from '../../engine/settings.ts'
 
 export type Push = <C extends PushChannel>(channel: C, payload: PushChannels[C]) => void
 
@@ -30,5 +29,5 @@ export interface BridgePart<H> {
 
 /** The context of a window on this engine, with the user's files where they live by default. */
 export function bridgeContext(engine: Engine, env: NodeJS.ProcessEnv, switchContext?: (context: string) => Promise<void>): BridgeContext {
-  return { engine, env, switchContext, settingsFile: join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'vault-tray', 'settings.json'), labDir: defaultLabDir(env) }
+  return { engine, env, switchContext, settingsFile: settingsFilePath(env), labDir: defaultLabDir(env) }
 }
