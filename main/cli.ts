@@ -24,6 +24,7 @@ import { startDaemonUi } from './ui/daemon-ui.ts'
 import { localCertificate } from './engine/proxy/tls.ts'
 import { LAB_HELP, LAB_USAGE, LabUsageError, runLabCommand } from './engine/lab/command.ts'
 import { labEndpoints } from './engine/lab/lab.ts'
+import { WriterLockHeld } from './engine/sync/writer-lease.ts'
 
 const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS] [--sync [--context NAME] [--namespace NS]... [--mode auto|write|observe] [--metrics-port PORT]] [--ui [--ui-port PORT]] [--proxy [--proxy-port PORT]]
        vault-tray crds install [--context NAME] [--take-over]
@@ -120,19 +121,44 @@ async function daemon(args: string[]): Promise<number> {
   })
   if (!env.VAULT_ADDR && !kube) console.log(NOTHING_CONFIGURED)
   engine.start()
-  const sync = values.sync ? await startSync(engine, kube, { ...values, context: values.context ?? saved?.kubeContext }) : undefined
+  let sync: Awaited<ReturnType<typeof startSync>> | undefined
+  try {
+    sync = values.sync ? await startSync(engine, kube, { ...values, context: values.context ?? saved?.kubeContext }) : undefined
+  } catch (error) {
+    // a second copy on this machine: refused before it writes anything
+    if (!(error instanceof WriterLockHeld)) throw error
+    console.error(`sync   ${error.message}`)
+    engine.stop()
+    return 1
+  }
   if (values.proxy) {
     const port = Number(values['proxy-port'] ?? saved?.proxyPort ?? '8100')
     if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--proxy-port must be a port number, not "${values['proxy-port']}"`)
     console.log(`proxy  ${await engine.startProxy({ port })}  (export VAULT_ADDR=${engine.proxy!.address} to use it)`)
   }
   const ui = values.ui ? await startDaemonUi(engine, env, values['ui-port'], (line) => console.log(line), sync?.switchTo) : undefined
-  await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve))
+  await stopRequested()
   await ui?.()
   await sync?.stop()
   await engine.stopProxy()
   engine.stop()
   return 0
+}
+
+/**
+ * Resolves on SIGINT, SIGTERM or SIGHUP, or when the `npm start` that started this daemon is gone (even killed
+ * with SIGKILL): a daemon left behind would go on holding the writer Lease.
+ */
+function stopRequested(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const parent = Number(process.env.VAULT_TRAY_PARENT_PID)
+    const watch = parent > 0 ? setInterval(() => process.ppid !== parent && done(), 1_000) : undefined
+    const done = () => {
+      clearInterval(watch)
+      resolve()
+    }
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, done)
+  })
 }
 
 /** Runs the sync engine and its metrics endpoint; returns what stops them. */
@@ -151,7 +177,7 @@ async function startSync(
   const context = config.getCurrentContext()
   engine.events.on('sync', (event) => {
     if (values.json) return console.log(JSON.stringify({ sync: event }))
-    if (event.kind === 'mode') console.log(`sync   ${context}  ${event.mode === 'write' ? 'syncing' : 'observing only'}: ${event.evidence.join('; ')}`)
+    if (event.kind === 'mode') console.log(`sync   ${event.context}  ${event.mode === 'write' ? 'syncing' : 'observing only'}: ${event.evidence.join('; ')}`)
     if (event.kind === 'record') console.log(`sync   ${event.record.key}  ${event.record.state}: ${event.record.diagnosis ? `${event.record.diagnosis.cause} ${event.record.diagnosis.fix}` : event.record.message}`)
     if (event.kind === 'watch' || event.kind === 'lease-revoked') console.log(`sync   ${event.message}`)
   })

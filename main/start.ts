@@ -39,8 +39,9 @@ async function main(): Promise<number> {
   const choice = chooseStart(process.argv.slice(2), electronBinary(), hasKube)
   console.log(`vault-tray: ${choice.why}`)
   const [command, args] = choice.command === 'electron' ? ['npx', ['electron-vite', 'dev']] : [process.execPath, ['--import', 'tsx', 'main/cli.ts', ...choice.args]]
-  const child = spawn(command, args, { stdio: 'inherit' })
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal))
+  // the daemon stops when this process is gone, however it went (VAULT_TRAY_PARENT_PID, main/cli.ts)
+  const child = spawn(command, args, { stdio: 'inherit', env: { ...process.env, VAULT_TRAY_PARENT_PID: String(process.pid) } })
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal))
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))))
 }
 

@@ -39,6 +39,9 @@ export interface KubeRequest {
   patch?: PatchType
 }
 
+/** The field manager of every write we make, so managedFields tell our writes from anyone else's. */
+export const FIELD_MANAGER = 'vault-tray'
+
 export class KubeApi {
   readonly context: string
   readonly server: string
@@ -56,6 +59,7 @@ export class KubeApi {
   async request<T>(request: KubeRequest): Promise<T> {
     const url = new URL(this.server.replace(/\/+$/, '') + request.path)
     for (const [key, value] of Object.entries(request.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value))
+    if (request.method !== 'GET' && request.method !== 'DELETE' && !url.searchParams.has('fieldManager')) url.searchParams.set('fieldManager', FIELD_MANAGER)
     const options = await this.#options()
     const body = request.body === undefined ? undefined : JSON.stringify(request.body)
     const headers: Record<string, string> = { ...(options.headers as Record<string, string>), Accept: 'application/json' }

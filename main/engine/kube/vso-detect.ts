@@ -4,6 +4,8 @@ import { ApiextensionsV1Api, AppsV1Api, CoordinationV1Api, type KubeConfig, type
 
 /** controller-runtime's leader-election ID in VSO's main.go; the Lease lives in the operator's namespace. */
 export const VSO_LEADER_LEASE = 'b0d477c0.hashicorp.com'
+/** Vault Tray takes the same Lease (sync/writer-lease.ts) with holder identities that start with this. */
+export const VAULT_TRAY_HOLDER_PREFIX = 'vault-tray '
 const VSO_DEPLOYMENT = 'vault-secrets-operator-controller-manager'
 
 export const VSO_CRDS = [
@@ -65,6 +67,7 @@ export function leaseFinding(lease: V1Lease, now: number, staleAfterDurations: n
   const holder = lease.spec?.holderIdentity
   // client-go empties the holder when a leader steps down cleanly
   if (!holder) return { running: false, namespace, evidence: `${name} has no holder: the operator that held it stepped down.` }
+  if (holder.startsWith(VAULT_TRAY_HOLDER_PREFIX)) return { running: false, namespace, evidence: `${name} is held by ${holder}, a Vault Tray, not VSO.` }
   const durationSeconds = lease.spec?.leaseDurationSeconds ?? 15
   const renewed = lease.spec?.renewTime ?? lease.spec?.acquireTime
   if (!renewed) return { running: false, namespace, evidence: `${name} held by ${holder} was never renewed: stale, not counted as a running operator.` }

@@ -6,7 +6,7 @@ import { DEFAULTS, type VaultDynamicSecret, type VaultDynamicSecretStatus } from
 import { jitteredHorizonMs, parseDuration } from './duration.ts'
 import { secretMac, type SecretData } from './hmac.ts'
 import { timedVault } from './metrics.ts'
-import { buildData, failure, inspectDestination, reconcileSecret, restartTargets, writeSecret, writeStatus, type SyncControl, type SyncOutcome, type SyncServices } from './reconciler.ts'
+import { buildData, failure, inspectDestination, reconcileSecret, restartTargets, spendMint, writeSecret, writeStatus, type SyncControl, type SyncOutcome, type SyncServices } from './reconciler.ts'
 import { FieldError } from './refs.ts'
 import { healthConditions, type ConditionUpdate } from './status.ts'
 import type { VaultAccess } from './vault-clients.ts'
@@ -19,6 +19,12 @@ interface LeasedResponse {
   request_id: string
   data: Record<string, unknown> | null
 }
+
+/**
+ * Reasons to fetch that never count against the minting budget: the lease's own schedule, and a spec someone
+ * edited on purpose. Drift, a new token, a missing destination and a first sync count.
+ */
+const UNBUDGETED_REASONS = new Set(['RefreshAfter', 'LeaseNotRenewable', 'SecretLeaseRenewalError', 'ResourceUpdated'])
 
 /** Static-role fields that change with every read and say nothing about the credentials. */
 const STATIC_CREDS_VOLATILE = ['ttl', 'rotation_schedule', 'rotation_period', 'last_vault_rotation', '_raw']
@@ -61,6 +67,9 @@ export function reconcileDynamicSecret(resource: VaultDynamicSecret, control: Sy
     let reason = syncReason(resource, control, Boolean(existing), access)
     if (control.once && existing && status?.lastGeneration && reason !== 'InitialSync') reason = undefined
     const lease = status?.secretLease
+    // a restart, or a take-over from another copy, brings a new token: the lease that the destination holds is
+    // resumed while Vault still knows it, instead of minting new credentials and restarting the workloads
+    if (reason === 'VaultTokenRotated' && !drift && lease?.id && !spec.allowStaticCreds && (await leaseStillValid(resource, access, token, services))) reason = undefined
     if (!reason && lease && !spec.allowStaticCreds && !drift) {
       const since = status!.lastRenewalTime * 1000
       if (lease.duration > 0) {
@@ -81,6 +90,7 @@ export function reconcileDynamicSecret(resource: VaultDynamicSecret, control: Sy
     if (!reason && !drift && !spec.allowStaticCreds) return await keep(resource, access, updates, 0, services)
 
     // fetch credentials (or re-read static ones, or repair a hand-edited Secret with a fresh read)
+    if (!spec.allowStaticCreds && !UNBUDGETED_REASONS.has(reason ?? '')) spendMint(resource, existing, control, services)
     const params = spec.params && Object.keys(spec.params).length > 0 ? spec.params : undefined
     const method = params ? 'PUT' : (spec.requestHTTPMethod ?? 'GET')
     const response = await timedVault(services.metrics, method === 'GET' ? 'read' : 'write', access.connection, () =>
@@ -120,6 +130,20 @@ async function keep(resource: VaultDynamicSecret, access: VaultAccess, updates: 
   const message = `Secret synced, lease_id="${maskId(fields.secretLease.id)}", horizon=${Math.round(horizon / 1000)}s`
   await writeStatus(resource, { ...fields, vaultClientMeta: access.meta() }, [...updates, { type: 'SecretSynced', ok: true, reason: 'Synced', message }, ...healthConditions(resource.kind, true)], services)
   return { ok: true, wrote: false, drift: false, message: updates.length > 0 ? 'renewed' : 'unchanged', requeueAfterMs: horizon || undefined, route: access.route, leaseId: fields.secretLease.id || undefined }
+}
+
+/** `sys/leases/lookup` with our token: whether the lease in the status is alive (revoked, expired or unknown: not). */
+async function leaseStillValid(resource: VaultDynamicSecret, access: VaultAccess, token: string, services: SyncServices): Promise<boolean> {
+  const lease = resource.status!.secretLease
+  try {
+    const { data } = await access.client.request<{ data: { ttl: number } }>({ method: 'PUT', path: 'sys/leases/lookup', token, body: { lease_id: lease.id } })
+    if (!(data.ttl > 0)) return false
+    await services.status.event(resource, 'Normal', 'SecretLeaseRenewal', `Resumed lease ${maskId(lease.id)} (${data.ttl}s left) fetched under an earlier Vault token: no new credentials`)
+    return true
+  } catch (error) {
+    if (error instanceof VaultError && (error.status === 0 || error.isSealed)) throw failure('VaultClientError', error)
+    return false // Vault does not know the lease (revoked, expired) or will not say: new credentials, as VSO fetches them
+  }
 }
 
 /** Renews the lease for its full duration; undefined when Vault will not (any more), so new credentials are due. */

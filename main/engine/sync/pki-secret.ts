@@ -4,7 +4,7 @@ import type { VaultPKISecret } from './api.ts'
 import { parseDuration } from './duration.ts'
 import { secretMac } from './hmac.ts'
 import { timedVault } from './metrics.ts'
-import { buildData, failure, inspectDestination, reconcileSecret, restartTargets, writeSecret, writeStatus, type SyncControl, type SyncOutcome, type SyncServices } from './reconciler.ts'
+import { buildData, failure, spendMint, inspectDestination, reconcileSecret, restartTargets, writeSecret, writeStatus, type SyncControl, type SyncOutcome, type SyncServices } from './reconciler.ts'
 import { FieldError } from './refs.ts'
 import { healthConditions, type ConditionUpdate } from './status.ts'
 import { trimSlashes as trim } from '../vault/paths.ts'
@@ -78,6 +78,8 @@ export function reconcilePkiSecret(resource: VaultPKISecret, control: SyncContro
       return { ok: true, wrote: false, drift: false, message: 'unchanged', requeueAfterMs: control.once ? undefined : horizon, route: access.route }
     }
 
+    // a certificate due by its expiry, or for an edited spec, is wanted; any other new one counts against the budget
+    if (firstSync || !existing || drift) spendMint(resource, existing, control, services)
     const token = await access.token().catch((error: unknown) => Promise.reject(failure('VaultClientError', error)))
     const path = spec.issuerRef ? `${trim(spec.mount)}/issuer/${spec.issuerRef}/issue/${spec.role}` : `${trim(spec.mount)}/issue/${spec.role}`
     const headers = spec.namespace ? { 'X-Vault-Namespace': spec.namespace } : undefined

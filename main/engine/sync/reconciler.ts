@@ -2,7 +2,7 @@
 // build the data → drift check → write → rollout restart → status and events. Each kind's reconciler
 // (static-secret.ts, dynamic-secret.ts, pki-secret.ts) decides only what to read from Vault and when.
 import type { Clock } from '../clock.ts'
-import { isConflict, type KubeApi } from '../kube/api.ts'
+import { FIELD_MANAGER, isConflict, type KubeApi } from '../kube/api.ts'
 import type { Logger } from '../telemetry/log.ts'
 import { VaultError } from '../vault/client.ts'
 import type { Condition, SecretResource, SecretTransformation, VaultAuth, VaultConnection } from './api.ts'
@@ -10,6 +10,7 @@ import { readDestination, writeDestination, pruneOrphans, DestinationError, type
 import { diagnose, type Diagnosis } from './diagnose.ts'
 import { decodeSecretData, macEquals, secretMac, type SecretData } from './hmac.ts'
 import type { SyncMetrics } from './metrics.ts'
+import { lastDataWriter, MINT_BUDGET, type MintBudget } from './mint-budget.ts'
 import { FieldError, namespaceAllowed, parseRef, refKey } from './refs.ts'
 import type { RolloutRestarter } from './rollout.ts'
 import { healthConditions, mergeConditions, type ConditionUpdate, type EventReason, type StatusWriter } from './status.ts'
@@ -47,6 +48,8 @@ export interface SyncServices {
   instantUpdates: (resource: SecretResource, access: VaultAccess, path: { mount: string; path: string }) => Promise<{ via: 'events' } | { via: 'polling'; everyMs: number; reason: string }>
   /** The MAC of what this engine last wrote to each destination, to tell our own writes from hand edits. */
   written: Map<string, string>
+  /** New credentials per resource that nothing scheduled: capped, so a fight over a destination mints no storm. */
+  mints: MintBudget
 }
 
 /** What the engine asks of one reconcile, beyond the resource itself. */
@@ -79,6 +82,8 @@ export class SyncFailure extends Error {
     readonly reason: EventReason,
     readonly error: unknown,
     readonly retry: boolean,
+    /** A failure not retried with backoff, but tried again once this much time has passed. */
+    readonly retryAfterMs?: number,
   ) {
     super(error instanceof Error ? error.message : String(error))
     this.name = 'SyncFailure'
@@ -173,6 +178,23 @@ export async function writeSecret(resource: SecretResource, existing: KubeSecret
   }
 }
 
+/**
+ * Before new credentials that no renewal or refreshAfter called for (a drift repair, a new token, a missing
+ * destination): throws once the resource has used its budget, naming who else writes the destination. The last
+ * good Secret is kept; the resource is tried again when the budget allows. A user's *Sync now* is not held back.
+ */
+export function spendMint(resource: SecretResource, existing: KubeSecret | undefined, control: SyncControl, services: SyncServices): void {
+  const waitMs = control.force ? undefined : services.mints.exhausted(resource.metadata.uid)
+  if (waitMs === undefined) return services.mints.record(resource.metadata.uid)
+  const destination = `${resource.metadata.namespace}/${resource.spec.destination.name}`
+  const writer = lastDataWriter(existing, FIELD_MANAGER)
+  const message =
+    `Someone else writes Secret ${destination} (last writer: ${writer ?? 'unknown, no other field manager in its managedFields'}): ` +
+    `${MINT_BUDGET.limit} new ${resource.kind === 'VaultPKISecret' ? 'certificates' : 'leases'} in ${MINT_BUDGET.windowMs / 60_000} min is the limit, so no more are made; the Secret is left as it is. ` +
+    `Stop the other writer (another Vault Tray, VSO, or a script), then Sync now; minting resumes by itself in ${Math.ceil(waitMs / 1000)} s.`
+  throw new SyncFailure('MintBudgetExceeded', new Error(message), false, Math.max(1_000, waitMs))
+}
+
 /** Restarts the targets and says so with VSO's events and the RolloutRestart condition. */
 export async function restartTargets(resource: SecretResource, services: SyncServices): Promise<ConditionUpdate[]> {
   const targets = resource.spec.rolloutRestartTargets ?? []
@@ -232,7 +254,7 @@ export async function reconcileSecret<R extends SecretResource>(
     return await sync(access)
   } catch (error) {
     const outcome = await recordFailure(resource, error instanceof SyncFailure ? error : failure(kind.failureReason, error), access, services)
-    if (error instanceof SyncFailure && !error.retry) return outcome
+    if (error instanceof SyncFailure && !error.retry) return error.retryAfterMs ? { ...outcome, invalid: false, requeueAfterMs: error.retryAfterMs } : outcome
     throw Object.assign(error as Error, { outcome })
   }
 }
@@ -246,7 +268,7 @@ export async function recordFailure(resource: SecretResource, error: SyncFailure
   const diagnosis = await diagnose(resource, error, access)
   const message = error.message
   await services.status.event(resource, 'Warning', error.reason, message).catch(() => {})
-  const updates: ConditionUpdate[] = [{ type: 'SecretSynced', ok: false, reason: 'Synced', message }, ...healthConditions(resource.kind, false, message)]
+  const updates: ConditionUpdate[] = [{ type: 'SecretSynced', ok: false, reason: error.reason === 'MintBudgetExceeded' ? error.reason : 'Synced', message }, ...healthConditions(resource.kind, false, message)]
   // everything that was good is kept: only the conditions change
   const { conditions, ...kept } = (resource.status ?? {}) as Record<string, unknown>
   const pkiFields = resource.kind === 'VaultPKISecret' ? { valid: false, error: error.reason } : {}

@@ -29,6 +29,8 @@ export type EventReason =
   | 'EventWatcherStarted'
   /** Vault Tray's own: a restart loop was stopped (VSO has no such guard). */
   | 'RolloutRestartLoop'
+  /** Vault Tray's own: new credentials were refused because the resource used its minting budget (mint-budget.ts). */
+  | 'MintBudgetExceeded'
 
 export type ConditionType = 'SecretSynced' | 'Healthy' | 'Ready' | 'RolloutRestart' | 'LeaseRenewal' | 'ResourceValidation' | 'VaultClient' | 'VaultPing'
 

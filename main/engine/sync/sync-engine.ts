@@ -9,6 +9,8 @@ import { KubeApi, KubeError } from '../kube/api.ts'
 import { createLogger, type Logger } from '../telemetry/log.ts'
 import { KvChangeFeed } from '../vault/changes.ts'
 import { maskId } from '../vault/renewal.ts'
+import { MintBudget } from './mint-budget.ts'
+import { runtimeDir, takeLocalLock, WriterElection, writerIdentity, writerLeases, type LEASE_TIMING, type WriterStatus } from './writer-lease.ts'
 import { API_VERSION, PLURALS, type AnyResource, type Kind, type SecretResource, type SecretTransformation, type VaultAuth, type VaultConnection, type VaultDynamicSecret } from './api.ts'
 import { reconcileAuth, reconcileConnection, reconcileTransformation, type Verdict } from './config-resources.ts'
 import { OWNER_LABELS, OWNER_UID_LABEL, type KubeSecret } from './destination.ts'
@@ -57,6 +59,8 @@ export interface SyncEngineOptions {
   log?: Logger
   version?: string
   onEvent?: (event: SyncEvent) => void
+  /** The writer election (writer-lease.ts): where the local lock lives, and the Lease timing (tests shorten it). */
+  writer?: { runtimeDir?: string; timing?: typeof LEASE_TIMING }
 }
 
 export interface ResourceControl {
@@ -89,7 +93,7 @@ export type DryRun = { ok: true; keys: { key: string; bytes: number; masked: str
 export type SyncEvent =
   | { kind: 'record'; record: SyncRecord }
   | { kind: 'removed'; key: string }
-  | { kind: 'mode'; mode: SyncMode; evidence: string[] }
+  | { kind: 'mode'; mode: SyncMode; evidence: string[]; writer?: WriterStatus }
   | { kind: 'watch'; resource: string; ok: boolean; message: string }
   | { kind: 'lease-revoked'; key: string; leaseId: string; ok: boolean; message: string }
   /** A Kubernetes Event recorded on a resource (VSO's reasons), as `kubectl describe` shows it. */
@@ -116,6 +120,11 @@ export class SyncEngine {
   readonly #services: SyncServices
   readonly #vault: VaultClientFactory
   #mode: SyncMode = 'write'
+  /** Why the mode is what it is: the operator check, then the writer Lease. */
+  #modeEvidence: string[] = []
+  /** Held in write mode: the local lock and the writer Lease. Without the Lease this engine only observes. */
+  #election: WriterElection | undefined
+  #unlock: (() => void) | undefined
   #stopped = false
   #hmacKey: Promise<Buffer> | undefined
   /** One change feed per Vault token (auth and namespace), and each resource's subscription to it. */
@@ -156,6 +165,7 @@ export class SyncEngine {
       log: this.#options.log,
       written: new Map(),
       instantUpdates: (resource, access, path) => this.#instantUpdates(resource, access, path),
+      mints: new MintBudget(clock),
     }
     this.#ledger = options.ledger ?? memoryLedger()
     // held until every informer has listed: a VaultStaticSecret reconciled before its VaultAuth is known would fail for nothing
@@ -172,6 +182,7 @@ export class SyncEngine {
   async start(): Promise<void> {
     this.#stopped = false
     await this.#decideMode()
+    if (this.#mode === 'write') await this.#elect()
     const started: Promise<void>[] = []
     const selector = Object.entries(OWNER_LABELS).map(([key, value]) => `${key}=${value}`).join(',')
     for (const namespace of this.#options.namespaces ?? ['']) {
@@ -217,6 +228,10 @@ export class SyncEngine {
   async stop(): Promise<void> {
     this.#stopped = true
     this.#queue.stop()
+    await this.#election?.stop()
+    this.#election = undefined
+    this.#unlock?.()
+    this.#unlock = undefined
     const informers = [...[...this.#informers.values()].flatMap((byNamespace) => [...byNamespace.values()]), ...this.#secrets.values()]
     await Promise.all(informers.map((informer) => informer.stop()))
     for (const { feed } of this.#feeds.values()) feed.stop()
@@ -289,6 +304,49 @@ export class SyncEngine {
     if (record) this.#publish({ ...record, control, state: control.paused ? 'paused' : record.state === 'paused' ? 'pending' : record.state })
   }
 
+  /** Who writes this kube-context, when this engine is in write mode: itself, or the holder of the writer Lease. */
+  writer(): WriterStatus | undefined {
+    return this.#election?.status
+  }
+
+  /** *Take over*: this engine takes the writer Lease from the copy that holds it; that copy stops writing. */
+  async takeOver(): Promise<WriterStatus> {
+    if (!this.#election) throw new Error(`This sync engine is in ${this.#mode} mode by its settings, not waiting for the writer Lease: start it with --mode write to take over.`)
+    return this.#election.takeOver()
+  }
+
+  /**
+   * Write mode needs the local lock (a second copy on this machine is refused at once, with who holds it) and the
+   * writer Lease (a copy elsewhere observes until this one stops or its Lease expires).
+   */
+  async #elect(): Promise<void> {
+    const { namespaces, operatorNamespace, kubeConfig, clock, writer } = this.#options
+    const identity = writerIdentity()
+    const scope = `kube-context "${this.kube.context}" (${namespaces?.length ? `namespace${namespaces.length > 1 ? 's' : ''} ${[...namespaces].sort().join(', ')}` : 'all namespaces'})`
+    const lockKey = [kubeConfig.getCurrentUser()?.name ?? '', this.kube.context, this.kube.server, scope].join('\n')
+    this.#unlock = takeLocalLock(writer?.runtimeDir ?? runtimeDir(), lockKey, scope, identity)
+    this.#election = new WriterElection({
+      kube: this.kube,
+      clock,
+      identity,
+      operatorNamespace,
+      ...writerLeases(operatorNamespace, namespaces),
+      timing: writer?.timing,
+      onChange: (status) => this.#writerChanged(status),
+    })
+    this.#writerChanged(await this.#election.start())
+  }
+
+  #writerChanged(status: WriterStatus): void {
+    const wasWriting = this.#mode === 'write'
+    const evidence = [...this.#modeEvidence, status.reason]
+    this.#mode = status.leader ? 'write' : 'observe'
+    this.#options.log[status.leader ? 'info' : 'warn']({ mode: this.#mode, writer: status }, status.leader ? 'writer Lease held' : 'observing: the writer Lease is not ours')
+    this.#emit({ kind: 'mode', mode: this.#mode, evidence, writer: status })
+    // what was only observed is reconciled now; resuming leases where they are valid mints nothing
+    if (status.leader && !wasWriting) for (const key of this.#records.keys()) this.#queue.add(key)
+  }
+
   async #decideMode(): Promise<void> {
     const { mode = 'auto', detectOperator } = this.#options
     if (mode !== 'auto') return this.#setMode(mode, [`mode set to ${mode} in settings`])
@@ -300,6 +358,7 @@ export class SyncEngine {
 
   #setMode(mode: SyncMode, evidence: string[]): void {
     this.#mode = mode
+    this.#modeEvidence = evidence
     this.#options.log.info({ mode, evidence }, 'sync mode')
     this.#emit({ kind: 'mode', mode, evidence })
   }
@@ -402,7 +461,7 @@ export class SyncEngine {
     const force = this.#force.delete(key)
     const base = { key, kind, namespace, name, destination: (resource.spec as { destination?: { name: string } }).destination?.name, control, drift: false }
     if (control.paused) return this.#publish({ ...base, state: 'paused', message: 'paused by you' })
-    if (!this.#writes(namespace)) return this.#publish({ ...base, ...observed(resource) })
+    if (!this.#writes(namespace)) return this.#publish({ ...base, ...observed(resource, this.#election?.status.holder ? `${this.#election.status.holder.identity} writes this kube-context` : 'VSO runs in this cluster') })
 
     const metrics = this.#services.metrics
     const controller = kind.toLowerCase()
@@ -490,6 +549,7 @@ export class SyncEngine {
     this.#seen.delete(key)
     this.#records.delete(key)
     this.#services.written.delete(object.metadata.uid)
+    this.#services.mints.forget(object.metadata.uid)
     this.#services.status.forget(object.metadata.uid)
     this.#emit({ kind: 'removed', key })
     if (kind === 'VaultDynamicSecret') {
@@ -568,10 +628,11 @@ export class SyncEngine {
   }
 }
 
-/** While observing: the state as the status written by VSO tells it. */
-function observed(resource: AnyResource): Pick<SyncRecord, 'state' | 'message' | 'lastSyncAt'> {
+/** While observing: the state as the status written by the writer (VSO, or the copy holding the Lease) tells it. */
+function observed(resource: AnyResource, why: string): Pick<SyncRecord, 'state' | 'message' | 'lastSyncAt'> {
   const conditions = (resource.status as { conditions?: { type: string; status: string; message: string; lastTransitionTime: string }[] } | undefined)?.conditions ?? []
   const synced = conditions.find((condition) => condition.type === 'SecretSynced') ?? conditions.find((condition) => condition.type === 'Healthy')
-  const verdict = synced ? `${synced.status === 'True' ? 'synced' : 'not synced'} by VSO: ${synced.message}` : 'no status from VSO yet'
-  return { state: 'observed', message: `observing only (VSO runs in this cluster); ${verdict}`, lastSyncAt: synced ? Date.parse(synced.lastTransitionTime) : undefined }
+  // the status is the writer's: VSO's, or another Vault Tray's
+  const verdict = synced ? `${synced.status === 'True' ? 'synced' : 'not synced'} by the writer: ${synced.message}` : 'no status from the writer yet'
+  return { state: 'observed', message: `observing only (${why}); ${verdict}`, lastSyncAt: synced ? Date.parse(synced.lastTransitionTime) : undefined }
 }
