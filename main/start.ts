@@ -42,6 +42,11 @@ async function main(): Promise<number> {
   // the daemon stops when this process is gone, however it went (VAULT_TRAY_PARENT_PID, main/cli.ts)
   const child = spawn(command, args, { stdio: 'inherit', env: { ...process.env, VAULT_TRAY_PARENT_PID: String(process.pid) } })
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal))
+  // npm passes SIGTERM to the shell that runs this script, and the shell dies without passing it on: a parent
+  // that changed is that shell gone, so the daemon is stopped as if the signal had arrived here
+  const parent = process.ppid
+  const watch = setInterval(() => process.ppid !== parent && child.kill('SIGTERM'), 500)
+  child.on('exit', () => clearInterval(watch))
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))))
 }
 
