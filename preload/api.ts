@@ -7,11 +7,21 @@ import type { SyncMode, SyncRecord } from '../main/engine/sync/sync-engine.ts'
 
 export type { HealthReport, SyncMode, SyncRecord }
 
+/** Who writes the kube-context, when the engine is in write mode: this copy, or the one holding the writer Lease. */
+export interface WriterView {
+  leader: boolean
+  identity: string
+  holder?: { identity: string; lease: string; since?: number }
+  reason: string
+}
+
 /** What the sync engine shows: whether it runs, on which kube-context, and one record per resource. */
 export interface SyncOverview {
   running: boolean
   context?: string
   mode?: SyncMode
+  /** Absent when the mode is observe by settings or because VSO runs: no writer Lease is wanted then. */
+  writer?: WriterView
   records: SyncRecord[]
 }
 
@@ -171,6 +181,8 @@ export interface InvokeChannels {
   'sync:pause': (key: string, paused: boolean) => void
   /** The resource as the apiserver has it, in YAML (managedFields left out). */
   'sync:yaml': (key: string) => string
+  /** Takes the writer Lease from the copy that holds it; that copy stops writing at its next renewal. */
+  'sync:take-over': () => WriterView
   'leases:list': () => LeaseView[]
   'leases:renew': (handle: string) => void
   'leases:revoke': (handle: string) => void
@@ -210,6 +222,7 @@ export const INVOKE_CHANNELS = [
   'sync:now',
   'sync:pause',
   'sync:yaml',
+  'sync:take-over',
   'leases:list',
   'leases:renew',
   'leases:revoke',
@@ -265,6 +278,7 @@ export const ARGUMENT_CHECKS: { [C in InvokeChannel]: ArgumentCheck } = {
   'health:get': none('health:get'),
   'overview:details': none('overview:details'),
   'sync:records': none('sync:records'),
+  'sync:take-over': none('sync:take-over'),
   'sync:now': oneKey('sync:now'),
   'sync:pause': (args) =>
     args.length === 2 && isResourceKey(args[0]) && typeof args[1] === 'boolean' ? undefined : 'sync:pause takes a resource key (Kind/namespace/name) and true or false',

@@ -73,6 +73,17 @@ async function command(api: VaultTrayApi, key: string, run: () => Promise<void>)
 
 export const syncNow = (api: VaultTrayApi, key: string) => command(api, key, () => api.invoke('sync:now', key))
 export const setPaused = (api: VaultTrayApi, key: string, paused: boolean) => command(api, key, () => api.invoke('sync:pause', key, paused))
+export const takeOver = (api: VaultTrayApi) => command(api, 'writer', async () => void (await api.invoke('sync:take-over')))
+
+/** Who writes, in one sentence for the Sync card; undefined when this copy writes or no Lease is wanted. */
+export function otherWriter(overview: SyncOverview | undefined): string | undefined {
+  const writer = overview?.writer
+  if (!writer || writer.leader) return undefined
+  const holder = writer.holder
+  if (!holder) return writer.reason
+  const since = holder.since ? ` since ${new Date(holder.since).toLocaleString()}` : ''
+  return `${holder.identity} writes this kube-context (it holds the writer Lease ${holder.lease}${since}). This copy only observes, so that the two never mint credentials against each other.`
+}
 
 /** Keeps the store fresh while the view lives; returns the function that stops it. */
 export function followSync(api: VaultTrayApi): { refresh: () => void; stop: () => void } {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { SyncOverview, SyncRecord } from '../../preload/api.ts'
-import { describeAge, emptyReason, isFailing, sortRecords, stateLabel, stateTone, whyNotSynced } from './sync.svelte.ts'
+import { describeAge, emptyReason, isFailing, otherWriter, sortRecords, stateLabel, stateTone, whyNotSynced } from './sync.svelte.ts'
 
 const record = (name: string, state: SyncRecord['state'], extra: Partial<SyncRecord> = {}): SyncRecord => ({
   key: `VaultStaticSecret/app/${name}`,
@@ -53,5 +53,16 @@ describe('the sync store helpers', () => {
     const diagnosed = record('a', 'failing', { diagnosis: { cause: 'Vault is sealed', fix: 'Unseal it.', evidence: [] } })
     expect(whyNotSynced(diagnosed)).toBe('Vault is sealed. Unseal it.')
     expect(whyNotSynced(record('b', 'failing', { message: 'something broke' }))).toBe('something broke')
+  })
+})
+
+describe('otherWriter', () => {
+  const overview = (writer?: SyncOverview['writer']): SyncOverview => ({ running: true, context: 'lab', mode: writer?.leader === false ? 'observe' : 'write', ...(writer ? { writer } : {}), records: [] })
+  it('says who holds the writer Lease when it is someone else, and nothing when this copy writes or wants no Lease', () => {
+    const holder = { identity: 'vault-tray ann@desk pid 42 #abcdef', lease: 'vault-secrets-operator/b0d477c0.hashicorp.com', since: Date.UTC(2026, 11, 7) }
+    expect(otherWriter(overview({ leader: false, identity: 'me', holder, reason: 'held' }))).toMatch(/^vault-tray ann@desk pid 42 #abcdef writes this kube-context \(it holds the writer Lease vault-secrets-operator\/b0d477c0\.hashicorp\.com since .+\)\. This copy only observes/)
+    expect(otherWriter(overview({ leader: false, identity: 'me', reason: 'could not take the writer Lease: 403' }))).toBe('could not take the writer Lease: 403')
+    expect(otherWriter(overview({ leader: true, identity: 'me', reason: 'holds it' }))).toBeUndefined()
+    expect(otherWriter(overview())).toBeUndefined()
   })
 })

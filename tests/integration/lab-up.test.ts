@@ -129,6 +129,42 @@ describe('npm start with nothing configured', () => {
   })
 })
 
+describe('npm start -- --sync on the lab', () => {
+  it('resumes the lease lab up made, at each start: no new database user, no restart of exampleapp', { timeout: 120_000 }, async () => {
+    const before = await labSnapshot(dir)
+    const deployment = `/apis/apps/v1/namespaces/${dynamic.namespace}/deployments/${dynamic.deployment}`
+    const data = mkdtempSync(join(tmpdir(), 'vault-tray-xdg-'))
+    try {
+      mkdirSync(join(data, 'vault-tray'))
+      symlinkSync(dir, join(data, 'vault-tray', 'lab'))
+      for (let start = 1; start <= 2; start++) {
+        let printed = ''
+        const synced = [`sync   VaultStaticSecret/${stat.namespace}/${stat.secret}  synced`, `sync   VaultDynamicSecret/${dynamic.namespace}/${dynamic.secret}  synced`]
+        const run = await vaultTray(['daemon', '--sync', '--metrics-port', '0', '--interval', '60'], {
+          env: { XDG_DATA_HOME: data, HOME: data, VAULT_ADDR: '', KUBECONFIG: '' },
+          onStart: (child) =>
+            child.stdout!.on('data', (chunk: Buffer) => {
+              printed += chunk.toString()
+              if (synced.every((line) => printed.includes(line))) child.kill('SIGTERM')
+            }),
+        })
+        expect(run.code, run.stdout + run.stderr).toBe(0)
+        expect(run.stdout).toMatch(/^sync {3}vault-tray-lab {2}syncing: .*holds the writer Lease vault-secrets-operator\/b0d477c0\.hashicorp\.com/m)
+      }
+      const after = await labSnapshot(dir)
+      console.log(`two daemon starts on the lab: leases ${(before.leases as { keys: string[] }).keys.length} → ${(after.leases as { keys: string[] }).keys.length}, PostgreSQL users ${(before.postgresUsers as string[]).length} → ${(after.postgresUsers as string[]).length}`)
+      expect(after.leases).toEqual(before.leases)
+      expect(after.postgresUsers).toEqual(before.postgresUsers)
+      expect((after.kube as Record<string, string>)[deployment]).toBe((before.kube as Record<string, string>)[deployment])
+      const api = labKube(dir)
+      expect(await logsIn(dir, await readSecretData(api, dynamic.namespace, dynamic.destination))).toBe(true)
+      api.close()
+    } finally {
+      rmSync(data, { recursive: true, force: true })
+    }
+  })
+})
+
 describe('vault-tray lab down', () => {
   it('removes everything the lab created: no process, no port, no directory, no keychain entry', async () => {
     const ports = allPorts(readLabState(dir))

@@ -3,7 +3,7 @@ import { BridgeError, type InvokeHandlers } from '../../../preload/api.ts'
 import type { HealthReport } from '../../engine/engine.ts'
 import type { BridgeContext, BridgePart } from './context.ts'
 
-export function syncPart({ engine }: BridgeContext): BridgePart<Pick<InvokeHandlers, 'health:get' | 'sync:records' | 'sync:now' | 'sync:pause'>> {
+export function syncPart({ engine }: BridgeContext): BridgePart<Pick<InvokeHandlers, 'health:get' | 'sync:records' | 'sync:now' | 'sync:pause' | 'sync:take-over'>> {
   let latest: Promise<HealthReport> | undefined
   engine.events.on('health', (report) => (latest = Promise.resolve(report)))
   const known = (key: string) => {
@@ -18,7 +18,14 @@ export function syncPart({ engine }: BridgeContext): BridgePart<Pick<InvokeHandl
       'sync:records': async () => {
         const running = engine.sync
         if (!running) return { running: false, records: [] }
-        return { running: true, context: running.kube.context, mode: running.mode, records: running.records() }
+        const writer = running.writer()
+        return { running: true, context: running.kube.context, mode: running.mode, ...(writer ? { writer } : {}), records: running.records() }
+      },
+      'sync:take-over': async () => {
+        const running = engine.sync
+        if (!running) throw new BridgeError('unavailable', 'The sync engine is not running: start the daemon with --sync.')
+        if (!running.writer()) throw new BridgeError('unavailable', `The sync engine observes by its settings (mode ${running.mode}), so there is no writer Lease to take: start it with --mode write.`)
+        return running.takeOver()
       },
       'sync:now': async (key) => known(key).syncNow(key),
       'sync:pause': async (key, paused) => known(key).setPaused(key, paused),
