@@ -169,11 +169,11 @@ describe('an apiserver that restarts mid-watch', () => {
       metadata: { name: 'b0d477c0.hashicorp.com' },
       spec: { holderIdentity: 'vault-secrets-operator-controller-manager-7f9c_1', leaseDurationSeconds: 15, renewTime: new Date().toISOString().replace('Z', '000Z') },
     })
+    await engine.stop() // the writing engine of the earlier tests steps aside, before it could sync the new resource
     await api.create(`/apis/${API_VERSION}/namespaces/${namespace}/vaultstaticsecrets`, resource('observed'))
     const config = new KubeConfig()
     config.loadFromFile(apiserver.info.kubeconfig)
     const observer = new SyncEngine({ kubeConfig: config, namespaces: [namespace], mode: 'auto', detectOperator, log: createLogger({ level: 'silent' }) })
-    await engine.stop() // the writing engine of the earlier tests steps aside
     try {
       await observer.start()
       expect(observer.mode).toBe('observe')

@@ -334,7 +334,8 @@ export class SyncEngine {
       timing: writer?.timing,
       onChange: (status) => this.#writerChanged(status),
     })
-    this.#writerChanged(await this.#election.start())
+    // its first round reports through onChange, so the mode is said once
+    await this.#election.start()
   }
 
   #writerChanged(status: WriterStatus): void {
@@ -359,6 +360,8 @@ export class SyncEngine {
   #setMode(mode: SyncMode, evidence: string[]): void {
     this.#mode = mode
     this.#modeEvidence = evidence
+    // write mode is said once the writer Lease is decided (#writerChanged)
+    if (mode === 'write') return
     this.#options.log.info({ mode, evidence }, 'sync mode')
     this.#emit({ kind: 'mode', mode, evidence })
   }
