@@ -1,6 +1,6 @@
 import type { V1Deployment, V1Lease } from '@kubernetes/client-node'
 import { describe, expect, it } from 'vitest'
-import { deploymentFinding, isOperatorDeployment, leaseFinding } from './vso-detect.ts'
+import { deploymentFinding, isOperatorDeployment, isVaultTrayLease, leaseFinding } from './vso-detect.ts'
 
 const now = Date.parse('2025-06-01T12:00:00Z')
 const lease = (spec: V1Lease['spec']): V1Lease => ({ metadata: { name: 'b0d477c0.hashicorp.com', namespace: 'vso' }, spec })
@@ -22,6 +22,16 @@ describe('the leader Lease', () => {
   it('does not count when its leader stepped down or never renewed it', () => {
     expect(leaseFinding(lease({ holderIdentity: '', leaseDurationSeconds: 1, renewTime: new Date(now) }), now, 3)).toMatchObject({ running: false, evidence: expect.stringMatching(/has no holder/) })
     expect(leaseFinding(lease({ holderIdentity: 'x' }), now, 3)).toMatchObject({ running: false, evidence: expect.stringMatching(/never renewed: stale/) })
+  })
+
+  it("is a Vault Tray's, not VSO's, while a Vault Tray holds it or after one let go of the Lease it made", () => {
+    expect(isVaultTrayLease(lease({ holderIdentity: 'vault-tray ana@laptop pid 4242 #a1b2c3' }))).toBe(true)
+    expect(isVaultTrayLease(lease({ holderIdentity: 'vso-7d9_1f2e' }))).toBe(false)
+    const released: V1Lease = { metadata: { name: 'b0d477c0.hashicorp.com', namespace: 'vso', labels: { 'app.kubernetes.io/managed-by': 'vault-tray' } }, spec: { holderIdentity: '' } }
+    expect(isVaultTrayLease(released)).toBe(true)
+    // VSO keeps the label when it takes over a Lease a Vault Tray made: its holder decides
+    expect(isVaultTrayLease({ ...released, spec: { holderIdentity: 'vso-7d9_1f2e' } })).toBe(false)
+    expect(isVaultTrayLease(lease({ holderIdentity: '' }))).toBe(false)
   })
 })
 

@@ -58,7 +58,14 @@ export async function detectOperator(config: KubeConfig, options: DetectOptions 
 
 async function findLeases(config: KubeConfig, options: DetectOptions): Promise<Finding[]> {
   const list = await config.makeApiClient(CoordinationV1Api).listLeaseForAllNamespaces({ fieldSelector: `metadata.name=${VSO_LEADER_LEASE}` })
-  return list.items.map((lease) => leaseFinding(lease, options.now?.() ?? Date.now(), options.staleAfterDurations ?? 3))
+  return list.items.filter((lease) => !isVaultTrayLease(lease)).map((lease) => leaseFinding(lease, options.now?.() ?? Date.now(), options.staleAfterDurations ?? 3))
+}
+
+/** A Lease a Vault Tray holds, or created and let go, says nothing about VSO. */
+export function isVaultTrayLease(lease: V1Lease): boolean {
+  const holder = lease.spec?.holderIdentity
+  if (holder) return holder.startsWith(VAULT_TRAY_HOLDER_PREFIX)
+  return lease.metadata?.labels?.['app.kubernetes.io/managed-by'] === 'vault-tray'
 }
 
 export function leaseFinding(lease: V1Lease, now: number, staleAfterDurations: number): Finding {
@@ -67,7 +74,6 @@ export function leaseFinding(lease: V1Lease, now: number, staleAfterDurations: n
   const holder = lease.spec?.holderIdentity
   // client-go empties the holder when a leader steps down cleanly
   if (!holder) return { running: false, namespace, evidence: `${name} has no holder: the operator that held it stepped down.` }
-  if (holder.startsWith(VAULT_TRAY_HOLDER_PREFIX)) return { running: false, namespace, evidence: `${name} is held by ${holder}, a Vault Tray, not VSO.` }
   const durationSeconds = lease.spec?.leaseDurationSeconds ?? 15
   const renewed = lease.spec?.renewTime ?? lease.spec?.acquireTime
   if (!renewed) return { running: false, namespace, evidence: `${name} held by ${holder} was never renewed: stale, not counted as a running operator.` }

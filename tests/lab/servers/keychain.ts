@@ -35,10 +35,15 @@ export async function startKeychain(runDir: string, timeoutMs: number, signal: A
       isReady: async () => {
         if (!existsSync(addressFile)) return false
         dbusAddress = readFileSync(addressFile, 'utf8')
-        // the Secret Service answers once gnome-keyring has claimed its name on the bus
-        await run('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets', 'org.freedesktop.DBus.Peer.Ping'], {
-          env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: dbusAddress },
-        })
+        if (!dbusAddress) return false
+        const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: dbusAddress }
+        // Ask the bus, not the Secret Service: a message to org.freedesktop.secrets before gnome-keyring has claimed
+        // the name makes dbus-daemon activate a second, locked gnome-keyring, and ours then exits.
+        const owned = await run('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.secrets'], { env })
+        if (!owned.stdout.includes('boolean true')) return false
+        // ready once the unlocked login keyring is the default collection, where the keychain client writes
+        const alias = await run('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.ReadAlias', 'string:default'], { env })
+        if (!alias.stdout.includes('/collection/')) return false
         return true
       },
     },
