@@ -1,7 +1,9 @@
-// Lease cache, as Vault Agent and Proxy keep one: a request that returned a lease (dynamic credentials) or a
-// token (a login, a token create) is answered again from the cache when the same token sends the same
-// request while the lease is valid, so a tool that asks twice does not mint two database users. Cached
-// leases are renewed at a share of their TTL; a revocation through the proxy evicts them.
+// Lease cache, as Vault Agent and Proxy keep one: a request, sent with a token, that returned a lease
+// (dynamic credentials) or a new token (a token create) is answered again from the cache when the same token
+// sends the same request while the lease is valid, so a tool that asks twice does not mint two database
+// users. A login (no token) is never cached: its credential may have changed. Cached leases are renewed at a
+// share of their TTL; a revocation through the proxy evicts them, and one made elsewhere is found by a
+// lookup before a hit once the last check is older than `freshMs`.
 import { createHash } from 'node:crypto'
 import type { Clock } from '../clock.ts'
 import { withDefaults } from '../options.ts'
@@ -22,6 +24,8 @@ export interface LeaseCacheEntry {
   /** What each renewal asks for: the duration the lease came with. */
   ttlSeconds: number
   renewable: boolean
+  /** When Vault last said the lease (or token) is alive. */
+  checkedAt: number
 }
 
 export type LeaseCacheEvent = { kind: 'lease-cached' | 'lease-renewed' | 'lease-evicted'; leaseId: string; reason?: string }
@@ -29,6 +33,8 @@ export type LeaseCacheEvent = { kind: 'lease-cached' | 'lease-renewed' | 'lease-
 interface LeaseCacheOptions {
   clock: Clock
   renewalPercent?: number
+  /** How long Vault's word that a lease is alive is trusted before a hit asks again. */
+  freshMs?: number
   onEvent?: (event: LeaseCacheEvent) => void
 }
 
@@ -56,30 +62,53 @@ export class LeaseCache {
     private readonly client: VaultClient,
     options: LeaseCacheOptions,
   ) {
-    this.#options = withDefaults({ renewalPercent: DEFAULT_RENEWAL_PERCENT, onEvent: () => {} }, options)
+    this.#options = withDefaults({ renewalPercent: DEFAULT_RENEWAL_PERCENT, freshMs: 1_000, onEvent: () => {} }, options)
   }
 
   get size(): number {
     return this.#entries.size
   }
 
-  /** One entry per token and exact request: method, path with query, and body. */
-  static keyOf(token: string, method: string, pathAndQuery: string, body: Buffer): string {
-    return createHash('sha256').update(token).update('\0').update(method).update('\0').update(pathAndQuery).update('\0').update(body).digest('hex')
+  /** One entry per token, namespace and exact request: method, path with query, and body. */
+  static keyOf(token: string, namespace: string, method: string, pathAndQuery: string, body: Buffer): string {
+    return createHash('sha256').update(token).update('\0').update(namespace).update('\0').update(method).update('\0').update(pathAndQuery).update('\0').update(body).digest('hex')
   }
 
-  /** The cached answer while its lease is valid. */
-  get(key: string): LeaseCacheEntry | undefined {
+  /** The cached answer while its lease is valid, and Vault has said so within `freshMs`. */
+  get(key: string): LeaseCacheEntry | undefined | Promise<LeaseCacheEntry | undefined> {
     const entry = this.#entries.get(key)
     if (!entry) return undefined
-    if (entry.expiresAt > this.#options.clock.now()) return entry
-    this.#drop(key, 'expired')
-    return undefined
+    const now = this.#options.clock.now()
+    if (entry.expiresAt <= now) {
+      this.#drop(key, 'expired')
+      return undefined
+    }
+    if (now - entry.checkedAt <= this.#options.freshMs) return entry
+    return this.#stillAlive(key, entry).then((alive) => (alive ? entry : undefined))
+  }
+
+  /** A lease revoked elsewhere is dropped; when Vault cannot say, nothing is served and the request goes to Vault. */
+  async #stillAlive(key: string, entry: LeaseCacheEntry): Promise<boolean> {
+    try {
+      if (entry.kind === 'token') await this.client.request({ method: 'GET', path: 'auth/token/lookup-self', token: entry.leaseId })
+      else await this.client.request({ method: 'PUT', path: 'sys/leases/lookup', token: entry.owner, body: { lease_id: entry.leaseId } })
+      entry.checkedAt = this.#options.clock.now()
+      return true
+    } catch (error) {
+      const status = error instanceof VaultError ? error.status : 0
+      // a token without sys/leases/lookup (no default policy) cannot ask: its path capability, checked apart, decides
+      if (entry.kind === 'lease' && status === 403) {
+        entry.checkedAt = this.#options.clock.now()
+        return true
+      }
+      if (status >= 400 && status < 500) this.#drop(key, `Vault no longer knows it (${status})`)
+      return false
+    }
   }
 
   store(key: string, owner: string, response: { status: number; headers: Record<string, string>; body: Buffer }, lease: NonNullable<ReturnType<typeof leaseOf>>): void {
     const now = this.#options.clock.now()
-    this.#entries.set(key, { owner, leaseId: lease.leaseId, kind: lease.kind, ...response, storedAt: now, expiresAt: now + lease.ttlSeconds * 1000, ttlSeconds: lease.ttlSeconds, renewable: lease.renewable })
+    this.#entries.set(key, { owner, leaseId: lease.leaseId, kind: lease.kind, ...response, storedAt: now, expiresAt: now + lease.ttlSeconds * 1000, ttlSeconds: lease.ttlSeconds, renewable: lease.renewable, checkedAt: now })
     this.#options.onEvent({ kind: 'lease-cached', leaseId: maskId(lease.leaseId) })
     if (lease.renewable) this.#scheduleRenewal(key, lease.ttlSeconds)
   }
@@ -104,7 +133,7 @@ export class LeaseCache {
     const now = this.#options.clock.now()
     for (const [key, entry] of entries) {
       if (entry.expiresAt <= now) continue
-      this.#entries.set(key, entry)
+      this.#entries.set(key, { ...entry, checkedAt: 0 }) // asked of Vault again before its first hit
       if (entry.renewable) this.#scheduleRenewal(key, entry.ttlSeconds)
     }
   }
@@ -134,6 +163,7 @@ export class LeaseCache {
           ? (await this.client.request<{ auth: { lease_duration: number } }>({ method: 'POST', path: 'auth/token/renew-self', token: entry.leaseId, body: { increment: `${ttlSeconds}s` } })).auth.lease_duration
           : (await this.client.request<{ lease_duration: number }>({ method: 'PUT', path: 'sys/leases/renew', token: entry.owner, body: { lease_id: entry.leaseId, increment: ttlSeconds } })).lease_duration
       entry.expiresAt = this.#options.clock.now() + granted * 1000
+      entry.checkedAt = this.#options.clock.now()
       this.#options.onEvent({ kind: 'lease-renewed', leaseId: maskId(entry.leaseId) })
       if (granted >= ttlSeconds) this.#scheduleRenewal(key, ttlSeconds)
     } catch (error) {

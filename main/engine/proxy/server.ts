@@ -1,5 +1,7 @@
 // The local Vault proxy: a loopback listener that forwards every request to the upstream Vault unchanged
-// and answers KV reads from the static secret cache when the requesting token has earned it.
+// and answers KV reads from the static secret cache when the requesting token has earned it. It never
+// answers what Vault would refuse: a cached answer is keyed by everything Vault decides on, and served only
+// while Vault's word that this token may make this request is fresh.
 import { createServer, request as httpRequest, type Agent as HttpAgent, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { chmodSync } from 'node:fs'
 import { createServer as createHttpsServer, request as httpsRequest, type Agent as HttpsAgent } from 'node:https'
@@ -12,11 +14,13 @@ import type { Clock } from '../clock.ts'
 import { createRegistry, proxyMetrics } from '../telemetry/metrics.ts'
 import { withDefaults } from '../options.ts'
 import { KvChangeFeed, type ChangeFeedStatus } from '../vault/changes.ts'
-import { VaultClient, vaultAgent } from '../vault/client.ts'
+import { VaultClient, VaultError, vaultAgent } from '../vault/client.ts'
+import { capabilitiesSelf } from '../vault/engines.ts'
 import type { VaultConnectionSettings } from '../vault/connection.ts'
 import { kvSecretOf, MountResolver, type MountKind } from './mounts.ts'
 import { LeaseCache, leaseOf, type LeaseCacheEntry, type LeaseCacheEvent } from './lease-cache.ts'
-import { StaticSecretCache, type CachedResponse, type RefreshBehavior, type StaticCacheEvent, type TokenRecord } from './static-cache.ts'
+import { StaticSecretCache, type CachedResponse, type StaticCacheEvent, type TokenRecord } from './static-cache.ts'
+import { permits, TokenCapabilities, type Need, type RefreshBehavior } from './capabilities.ts'
 import { trimSlashes } from '../vault/paths.ts'
 import { ProxyCounter, type ProxyCounts } from './stats.ts'
 
@@ -37,9 +41,16 @@ export interface ProxyOptions {
   /** Cache answers that carry a lease or a new token, per token and request (default on). */
   leaseCache?: boolean
   capabilityRefreshIntervalMs?: number
+  /**
+   * 'pessimistic' (default): when Vault cannot say what a token may do (down, sealed, 5xx, 429), nothing is
+   * served from the cache. 'optimistic': what was last known serves for up to one capability refresh interval.
+   */
   refreshBehavior?: RefreshBehavior
-  /** How long a token, once checked with Vault, may be served from the cache before it is checked again. */
+  /** How long a token's capability, once Vault stated it, may serve hits before Vault is asked again. */
   tokenCheckMs?: number
+  /** The longest a static cache entry is kept (default 1 h), and the bound on all entries in bytes (64 MiB). */
+  cacheTtlMs?: number
+  cacheMaxBytes?: number
   /** How often KV v2 metadata is polled where the server has no event stream. */
   pollIntervalMs?: number
   /**
@@ -75,6 +86,11 @@ const REVOCATIONS_WITH_BODY = new Set(['sys/leases/revoke', 'auth/token/revoke']
 // Vault Proxy's and Vault Agent's paths for it
 const CACHE_CLEAR_PATHS = new Set(['/proxy/v1/cache-clear', '/agent/v1/cache-clear'])
 const METRICS_PATHS = new Set(['/proxy/v1/metrics', '/agent/v1/metrics'])
+/** The proxy's own endpoints ask Vault whether the token may use them, as if they were these Vault paths. */
+export const PROXY_POLICY_PATHS = { cacheClear: 'vault-tray/proxy/cache-clear', metrics: 'vault-tray/proxy/metrics' } as const
+// The only X-Vault-* headers a cached answer may have been asked with: any other (wrapping, MFA, forwarding,
+// consistency, policy override) changes what Vault answers, so such a request always goes to Vault.
+const CACHE_NEUTRAL_HEADERS = new Set(['x-vault-token', 'x-vault-namespace', 'x-vault-request'])
 
 export class NonLoopbackError extends Error {}
 
@@ -95,6 +111,7 @@ export class VaultProxy {
   readonly #cache: StaticSecretCache | undefined
   readonly #leases: LeaseCache | undefined
   readonly #feed: KvChangeFeed | undefined
+  readonly #capabilities: TokenCapabilities
   readonly #watching = new Set<string>()
   #cancelSave: (() => void) | undefined
   readonly #metrics: ReturnType<typeof proxyMetrics>
@@ -103,7 +120,7 @@ export class VaultProxy {
 
   constructor(options: ProxyOptions) {
     this.#options = withDefaults<ProxyOptions>(
-      { host: '127.0.0.1', port: 0, maxBodyBytes: 32 << 20, staticSecretCache: true, leaseCache: true, capabilityRefreshIntervalMs: 5 * 60_000, refreshBehavior: 'optimistic', tokenCheckMs: 1_000, pollIntervalMs: 30_000, onEvent: () => {}, autoAuth: undefined, registry: createRegistry(), persistence: undefined, socketPath: undefined, tls: undefined },
+      { host: '127.0.0.1', port: 0, maxBodyBytes: 32 << 20, staticSecretCache: true, leaseCache: true, capabilityRefreshIntervalMs: 5 * 60_000, refreshBehavior: 'pessimistic', tokenCheckMs: 1_000, cacheTtlMs: 60 * 60_000, cacheMaxBytes: 64 << 20, pollIntervalMs: 30_000, onEvent: () => {}, autoAuth: undefined, registry: createRegistry(), persistence: undefined, socketPath: undefined, tls: undefined },
       options,
     )
     if (!LOOPBACK.has(this.#options.host)) {
@@ -115,13 +132,14 @@ export class VaultProxy {
     this.#mounts = new MountResolver(this.#client)
     this.#metrics = proxyMetrics(this.#options.registry)
     const emit = (event: ProxyEvent) => this.#emit(event)
+    const { capabilityRefreshIntervalMs, refreshBehavior, tokenCheckMs } = this.#options
+    this.#capabilities = new TokenCapabilities(this.#client, { clock, freshMs: tokenCheckMs, refreshBehavior, graceMs: capabilityRefreshIntervalMs })
     if (this.#options.staticSecretCache) {
-      const { capabilityRefreshIntervalMs, refreshBehavior, tokenCheckMs } = this.#options
-      this.#cache = new StaticSecretCache(this.#client, { clock, capabilityRefreshIntervalMs, refreshBehavior, tokenCheckMs, onEvent: emit })
+      this.#cache = new StaticSecretCache(this.#capabilities, { clock, capabilityRefreshIntervalMs, ttlMs: this.#options.cacheTtlMs, maxBytes: this.#options.cacheMaxBytes, onEvent: emit })
       // the event stream needs a token: the engine's under auto-auth; each watched secret is polled with a token that read it
       this.#feed = new KvChangeFeed(this.#client, this.#options.autoAuth?.token ?? (async () => ''), { clock, pollIntervalMs: this.#options.pollIntervalMs, onStatus: (status) => emit({ kind: 'freshness', status }) })
     }
-    this.#leases = this.#options.leaseCache ? new LeaseCache(this.#client, { clock, onEvent: emit }) : undefined
+    this.#leases = this.#options.leaseCache ? new LeaseCache(this.#client, { clock, freshMs: tokenCheckMs, onEvent: emit }) : undefined
     const handler = (request: IncomingMessage, response: ServerResponse) => void this.#handle(request, response)
     const { tls } = this.#options
     this.#server = tls ? createHttpsServer({ keepAlive: true, cert: tls.cert, key: tls.key }, handler) : createServer({ keepAlive: true }, handler)
@@ -131,8 +149,14 @@ export class VaultProxy {
   async start(): Promise<string> {
     const { host, port, socketPath, tls } = this.#options
     if (socketPath) {
-      await new Promise<void>((resolve, reject) => this.#server.once('error', reject).listen(socketPath, resolve))
-      chmodSync(socketPath, 0o600) // only this user's tools
+      // created with mode 0600 already (umask), so no other user can connect between listen and chmod
+      const umask = process.umask(0o177)
+      try {
+        await new Promise<void>((resolve, reject) => this.#server.once('error', reject).listen(socketPath, resolve))
+      } finally {
+        process.umask(umask)
+      }
+      chmodSync(socketPath, 0o600)
       this.#address = `unix://${socketPath}`
     } else {
       await new Promise<void>((resolve, reject) => this.#server.once('error', reject).listen(port, host, resolve))
@@ -246,17 +270,19 @@ export class VaultProxy {
     const url = new URL(request.url ?? '/', 'http://proxy')
     const method = request.method ?? 'GET'
     const apiPath = url.pathname.startsWith('/v1/') ? url.pathname.slice(4) : ''
-    if (method === 'POST' && CACHE_CLEAR_PATHS.has(url.pathname)) return this.#clear(request, response)
-    if (method === 'GET' && METRICS_PATHS.has(url.pathname)) {
-      response.writeHead(200, { 'content-type': this.#options.registry.contentType })
-      return void response.end(await this.metrics())
+    const done = (status: number, cache?: 'HIT' | 'MISS') =>
+      this.#emit({ kind: 'request', method, path: apiPath || url.pathname, status, ...(cache ? { cache } : {}), ms: performance.now() - started })
+
+    const refused = this.#refusedCaller(request)
+    if (refused) {
+      request.resume()
+      return done(this.#reply(response, 403, refused))
     }
-    const own = header(request, 'x-vault-token') ?? header(request, 'authorization')?.replace(/^Bearer\s+/i, '')
+    const own = header(request, 'x-vault-token') ?? bearerToken(request)
+    if (CACHE_CLEAR_PATHS.has(url.pathname) || METRICS_PATHS.has(url.pathname)) return done(await this.#ownEndpoint(request, response, url.pathname, method, own))
     const auto = this.#options.autoAuth
     const token = auto && (!own || auto.useAutoAuthToken === 'force') ? await this.#lendToken(request, auto.token) : own
     const namespace = trimSlashes(header(request, 'x-vault-namespace') ?? '')
-    const done = (status: number, cache?: 'HIT' | 'MISS') =>
-      this.#emit({ kind: 'request', method, path: apiPath || url.pathname, status, ...(cache ? { cache } : {}), ms: performance.now() - started })
 
     const declared = Number(request.headers['content-length'] ?? 0)
     if (declared > this.#options.maxBodyBytes) {
@@ -264,12 +290,14 @@ export class VaultProxy {
       return done(this.#reply(response, 413, `request body of ${declared} bytes exceeds the proxy's limit of ${this.#options.maxBodyBytes}`))
     }
 
-    const kv = this.#cache && token && apiPath && !apiPath.startsWith('sys/') && !apiPath.startsWith('auth/') ? this.#kvTarget(namespace, apiPath, token) : undefined
+    // a request the caches may answer: with a token, on a path as Vault reads it, and nothing else Vault decides on
+    const cacheable = Boolean(token && apiPath && isCanonical(request.url ?? '', url) && onlyNeutralHeaders(request))
+    const kv = cacheable && this.#cache && !apiPath.startsWith('sys/') && !apiPath.startsWith('auth/') ? this.#kvTarget(namespace, apiPath, token!) : undefined
     const target = kv instanceof Promise ? await kv : kv
     const isList = method === 'LIST' || url.searchParams.get('list') === 'true'
     const onlyVersionQuery = [...url.searchParams.keys()].every((key) => key === 'version')
 
-    if (target && token && method === 'GET' && !isList && target.cacheableRead && onlyVersionQuery) {
+    if (target && token && method === 'GET' && !isList && target.cacheableRead && onlyVersionQuery && url.searchParams.getAll('version').length <= 1) {
       const version = url.searchParams.get('version') ?? undefined
       const found = this.#cache!.lookup(token, namespace, apiPath, version)
       const hit = found instanceof Promise ? await found : found
@@ -280,36 +308,94 @@ export class VaultProxy {
         return done(hit.status, 'HIT')
       }
       const answer = await this.#forward(request, response, url, { buffer: true, extraHeaders: { 'x-cache': 'MISS' } })
-      if (answer?.status === 200 && answer.body) {
-        this.#cache!.store(token, namespace, apiPath, version, { status: 200, headers: answer.headers, body: answer.body })
-        this.#watch(namespace, target, token)
+      if (answer?.status === 200 && answer.body && !isWrapped(answer.body)) {
+        // a secret no feed watches (KV v1, a namespace) is kept no longer than a polling round would take to see a change
+        const watched = this.#watch(namespace, target, token)
+        this.#cache!.store(token, namespace, apiPath, version, { status: 200, headers: answer.headers, body: answer.body }, watched ? undefined : this.#options.pollIntervalMs)
       } else if (answer?.status === 403) this.#cache!.forbid(token, namespace, apiPath)
       return done(answer?.status ?? 502, 'MISS')
     }
 
-    const leaseCandidate = this.#leases && !target && !isList && LEASE_METHODS.has(method) && apiPath && !apiPath.startsWith('sys/') && (token || /^auth\/.+\/login(\/|$)/.test(apiPath))
+    const leaseCandidate = cacheable && this.#leases && !target && !isList && LEASE_METHODS.has(method) && !apiPath.startsWith('sys/')
     const needsBody = leaseCandidate || REVOCATIONS_WITH_BODY.has(apiPath)
     const body = needsBody ? await readLimited(request, this.#options.maxBodyBytes) : undefined
     if (body === 'too large') return done(this.#reply(response, 413, `request body exceeds the proxy's limit of ${this.#options.maxBodyBytes} bytes`))
 
-    if (leaseCandidate && body) {
-      const key = LeaseCache.keyOf(token ?? '', method, url.pathname + url.search, body)
-      const hit = this.#leases!.get(key)
+    if (leaseCandidate && body && token) {
+      const key = LeaseCache.keyOf(token, namespace, method, url.pathname + url.search, body)
+      const need: Need = method === 'GET' ? 'read' : 'write'
+      const hit = await this.#leaseHit(key, token, namespace, apiPath, need)
       if (hit) {
         response.writeHead(hit.status, { ...hit.headers, 'x-cache': 'HIT', age: String(Math.floor((this.#options.clock.now() - hit.storedAt) / 1000)), 'content-length': String(hit.body.length) })
         response.end(hit.body)
         return done(hit.status, 'HIT')
       }
       const answer = await this.#forward(request, response, url, { buffer: true, body, extraHeaders: { 'x-cache': 'MISS' } })
-      const lease = answer?.status === 200 && answer.body ? leaseOf(answer.body) : undefined
-      if (answer?.body && lease) this.#leases!.store(key, token ?? '', { status: answer.status, headers: answer.headers, body: answer.body }, lease)
-      else if (answer && answer.status < 400) this.#afterChange(method, apiPath, token, namespace, target, body)
+      const lease = answer?.status === 200 && answer.body && !isWrapped(answer.body) ? leaseOf(answer.body) : undefined
+      if (answer?.body && lease) {
+        this.#leases!.store(key, token, { status: answer.status, headers: answer.headers, body: answer.body }, lease)
+        this.#capabilities.confirm(token, namespace, apiPath, need)
+      } else if (answer && answer.status < 400) this.#afterChange(method, apiPath, token, namespace, target, body)
       return done(answer?.status ?? 502, 'MISS')
     }
 
     const answer = await this.#forward(request, response, url, { buffer: false, body })
     if (answer && answer.status < 400) this.#afterChange(method, apiPath, token, namespace, target, body)
     done(answer?.status ?? 502)
+  }
+
+  /** A cached lease for this exact request, while its lease is alive and Vault still lets this token make it. */
+  async #leaseHit(key: string, token: string, namespace: string, apiPath: string, need: Need): Promise<LeaseCacheEntry | undefined> {
+    const found = this.#leases!.get(key)
+    const entry = found instanceof Promise ? await found : found
+    if (!entry) return undefined
+    const allowed = this.#capabilities.allows(token, namespace, apiPath, need)
+    return (typeof allowed === 'boolean' ? allowed : await allowed) ? entry : undefined
+  }
+
+  /**
+   * Requests from a web page are refused: a browser sends Origin with every cross-site or scripted request, and
+   * after DNS rebinding a page's requests carry its own host name. Vault's CLI and SDKs send neither.
+   */
+  #refusedCaller(request: IncomingMessage): string | undefined {
+    const origin = header(request, 'origin')
+    if (origin !== undefined) return `vault-tray proxy: requests from web pages are refused (Origin: ${origin.slice(0, 100)}). Use the Vault CLI or an SDK with VAULT_ADDR=${this.#address}.`
+    if (this.#options.socketPath) return undefined
+    const host = header(request, 'host') ?? ''
+    const port = this.#address.slice(this.#address.lastIndexOf(':') + 1)
+    if (!['127.0.0.1', 'localhost', '[::1]'].some((name) => host === `${name}:${port}`)) {
+      return `vault-tray proxy: the Host header "${host.slice(0, 100)}" is not this proxy's address (${this.#address}); requests for other names are refused.`
+    }
+    return undefined
+  }
+
+  /** cache-clear and metrics: for a token whose policy grants them on PROXY_POLICY_PATHS, as Vault decides. */
+  async #ownEndpoint(request: IncomingMessage, response: ServerResponse, pathname: string, method: string, token: string | undefined): Promise<number> {
+    const clearing = CACHE_CLEAR_PATHS.has(pathname)
+    if (method !== (clearing ? 'POST' : 'GET')) {
+      request.resume()
+      return this.#reply(response, 405, `${pathname} accepts ${clearing ? 'POST' : 'GET'} only`)
+    }
+    const path = clearing ? PROXY_POLICY_PATHS.cacheClear : PROXY_POLICY_PATHS.metrics
+    const need: Need = clearing ? 'write' : 'read'
+    let allowed = false
+    let why = 'no token was sent (X-Vault-Token)'
+    if (token) {
+      try {
+        allowed = permits((await capabilitiesSelf(this.#client, token, [path]))[path] ?? [], need)
+        why = `the token's policies do not grant "${need === 'read' ? 'read' : 'update'}" on ${path}`
+      } catch (error) {
+        why = error instanceof VaultError ? `Vault refused to say what the token may do (${error.status})` : `Vault could not be asked (${(error as Error).message})`
+      }
+    }
+    if (!allowed) {
+      request.resume()
+      return this.#reply(response, 403, `vault-tray proxy: ${pathname} is refused: ${why}.`)
+    }
+    if (clearing) return this.#clear(request, response)
+    response.writeHead(200, { 'content-type': this.#options.registry.contentType })
+    response.end(await this.metrics())
+    return 200
   }
 
   /** A change through the proxy evicts at once: a KV write its secret, a revocation its leases or token. */
@@ -338,12 +424,12 @@ export class VaultProxy {
   }
 
   /** Vault Proxy's cache-clear endpoint: {type: all | token | lease | request_path, value, namespace}. */
-  async #clear(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async #clear(request: IncomingMessage, response: ServerResponse): Promise<number> {
     let body: { type?: string; value?: string; namespace?: string }
     try {
       body = JSON.parse((await text(request)) || '{}') as typeof body
     } catch {
-      return void this.#reply(response, 400, 'cache-clear: the body is not JSON')
+      return this.#reply(response, 400, 'cache-clear: the body is not JSON')
     }
     const namespace = trimSlashes(body.namespace ?? '')
     let cleared: number
@@ -351,9 +437,10 @@ export class VaultProxy {
     else if (body.type === 'token' && body.value) cleared = (this.#cache?.forgetToken(body.value) ? 1 : 0) + (this.#leases?.evictToken(body.value, 'cleared by request') ?? 0)
     else if (body.type === 'lease' && body.value) cleared = this.#leases?.evictLease(body.value, 'cleared by request') ?? 0
     else if (body.type === 'request_path' && body.value) cleared = this.#cache?.evictPrefix(namespace, body.value.replace(/^\/?(v1\/)?/, ''), 'cleared') ?? 0
-    else return void this.#reply(response, 400, 'cache-clear: "type" must be all, token, lease or request_path, with a "value" for all but the first')
+    else return this.#reply(response, 400, 'cache-clear: "type" must be all, token, lease or request_path, with a "value" for all but the first')
     response.writeHead(200, { 'content-type': 'application/json' })
     response.end(JSON.stringify({ cleared }))
+    return 200
   }
 
   /** Synchronous once the mount is known, so a cache hit never waits on a promise it does not need. */
@@ -372,13 +459,14 @@ export class VaultProxy {
     return { mount, secret: secret.secret, cacheableRead: secret.cacheableRead, cachedPath }
   }
 
-  /** KV v2 secrets are watched for changes made elsewhere (events, or metadata polling with a token that read them). */
-  #watch(namespace: string, kv: KvTarget, token: string): void {
-    if (!this.#feed || kv.mount.version !== 2 || namespace) return
+  /** KV v2 secrets are watched for changes made elsewhere (events, or metadata polling with a token that read them); false if it cannot be. */
+  #watch(namespace: string, kv: KvTarget, token: string): boolean {
+    if (!this.#feed || kv.mount.version !== 2 || namespace) return false
     const key = kv.cachedPath
-    if (this.#watching.has(key)) return
+    if (this.#watching.has(key)) return true
     this.#watching.add(key)
     this.#feed.watch(kv.mount.path, kv.secret, () => this.#cache!.evict(namespace, kv.cachedPath, 'changed-in-vault'), async () => token)
+    return true
   }
 
   /**
@@ -468,6 +556,27 @@ async function readLimited(request: IncomingMessage, limit: number): Promise<Buf
     chunks.push(chunk)
   }
   return Buffer.concat(chunks)
+}
+
+/** Vault reads `Authorization: Bearer <token>` with exactly that prefix, and ignores any other form. */
+function bearerToken(request: IncomingMessage): string | undefined {
+  const value = header(request, 'authorization')
+  return value?.startsWith('Bearer ') ? value.slice(7).trim() : undefined
+}
+
+/** The path as sent is the path as parsed: no dot segments, doubled slashes or escapes that Vault might read otherwise. */
+function isCanonical(raw: string, url: URL): boolean {
+  const path = raw.split('?')[0] ?? ''
+  return path === url.pathname && !path.includes('//') && !path.includes('%') && !path.endsWith('/')
+}
+
+function onlyNeutralHeaders(request: IncomingMessage): boolean {
+  return Object.keys(request.headers).every((name) => !name.startsWith('x-vault-') || CACHE_NEUTRAL_HEADERS.has(name))
+}
+
+/** A response-wrapped answer holds a single-use wrapping token: never kept. */
+function isWrapped(body: Buffer): boolean {
+  return Boolean(parseJson<{ wrap_info?: unknown }>(body)?.wrap_info)
 }
 
 function header(request: IncomingMessage, name: string): string | undefined {

@@ -1,5 +1,6 @@
 // Change notifications for KV v2 secrets: Vault's event stream where the server has it (Vault Enterprise
-// 1.16+), KV v2 metadata polling of `current_version` where it does not (OpenBao, Vault community). Both
+// 1.16+), KV v2 metadata polling where it does not (OpenBao, Vault community): `current_version`,
+// `updated_time` and each version's deletion and destruction, so a delete made elsewhere is seen too. Both
 // feed the same listeners; when the stream drops, polling covers the gap until it is back.
 import WebSocket from 'ws'
 import type { Clock } from '../clock.ts'
@@ -29,10 +30,26 @@ export interface ChangeFeedOptions {
 
 type Listener = (change: KvChange) => void
 
+interface Watch {
+  mount: string
+  path: string
+  listeners: Set<Listener>
+  version: number | undefined
+  /** What polling last saw of the metadata; a change of any part of it is a change of the secret. */
+  seen: string | undefined
+  token: () => Promise<string>
+}
+
+interface KvMetadata {
+  current_version: number
+  updated_time?: string
+  versions?: Record<string, { deletion_time?: string; destroyed?: boolean }>
+}
+
 const EVENT_TYPES = 'kv*'
 
 export class KvChangeFeed {
-  readonly #watches = new Map<string, { mount: string; path: string; listeners: Set<Listener>; version: number | undefined; token: () => Promise<string> }>()
+  readonly #watches = new Map<string, Watch>()
   readonly #options: Required<ChangeFeedOptions>
   #status: ChangeFeedStatus = { mode: 'polling', reason: 'not started' }
   #socket: WebSocket | undefined
@@ -61,10 +78,13 @@ export class KvChangeFeed {
     const key = `${trim(mount)}/${trim(path)}`
     let watch = this.#watches.get(key)
     if (!watch) {
-      watch = { mount: trim(mount), path: trim(path), listeners: new Set(), version: undefined, token }
+      watch = { mount: trim(mount), path: trim(path), listeners: new Set(), version: undefined, seen: undefined, token }
       this.#watches.set(key, watch)
-      // the version we start from, so the first poll does not report a change that is not one
-      void this.#currentVersion(watch).then((version) => (watch!.version ??= version), () => {})
+      // what we start from, so the first poll does not report a change that is not one
+      void this.#read(watch).then(({ version, seen }) => {
+        watch!.version ??= version
+        watch!.seen ??= seen
+      }, () => {})
     }
     watch.listeners.add(listener)
     return () => {
@@ -92,26 +112,28 @@ export class KvChangeFeed {
   async poll(): Promise<void> {
     await Promise.all(
       [...this.#watches.values()].map(async (watch) => {
-        let version: number | undefined
+        let read: { version: number | undefined; seen: string }
         try {
-          version = await this.#currentVersion(watch)
+          read = await this.#read(watch)
         } catch {
           return // unreachable or forbidden for now: the next round tries again
         }
-        if (version !== watch.version) {
-          watch.version = version
-          this.#notify(watch.mount, watch.path, version, 'polling')
+        if (read.seen !== watch.seen) {
+          watch.version = read.version
+          watch.seen = read.seen
+          this.#notify(watch.mount, watch.path, read.version, 'polling')
         }
       }),
     )
   }
 
-  async #currentVersion(watch: { mount: string; path: string; token: () => Promise<string> }): Promise<number | undefined> {
+  async #read(watch: Watch): Promise<{ version: number | undefined; seen: string }> {
     try {
-      const { data } = await this.client.request<{ data: { current_version: number } }>({ method: 'GET', path: `${watch.mount}/metadata/${watch.path}`, token: await watch.token() })
-      return data.current_version
+      const { data } = await this.client.request<{ data: KvMetadata }>({ method: 'GET', path: `${watch.mount}/metadata/${watch.path}`, token: await watch.token() })
+      const versions = Object.entries(data.versions ?? {}).map(([version, about]) => `${version}:${about.deletion_time ?? ''}:${about.destroyed ? 1 : 0}`)
+      return { version: data.current_version, seen: [data.current_version, data.updated_time ?? '', ...versions.sort()].join('|') }
     } catch (error) {
-      if (error instanceof VaultError && error.status === 404) return undefined
+      if (error instanceof VaultError && error.status === 404) return { version: undefined, seen: 'gone' }
       throw error
     }
   }
@@ -199,7 +221,10 @@ export class KvChangeFeed {
   #notify(mount: string, path: string, version: number | undefined, via: KvChange['via']): void {
     const watch = this.#watches.get(`${mount}/${path}`)
     if (!watch) return
-    if (via === 'events') watch.version = version
+    if (via === 'events') {
+      watch.version = version
+      watch.seen = undefined // polling, if it comes back, reads afresh
+    }
     for (const listener of watch.listeners) listener({ mount, path, version, via })
   }
 }
