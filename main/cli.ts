@@ -31,7 +31,7 @@ const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS] [
        vault-tray preflight [--context NAME] [--namespace NS]
        vault-tray token-helper get|store|erase
        vault-tray token-helper enable|disable [--cli vault|bao]
-       vault-tray proxy [--port PORT | --socket PATH] [--tls]
+       vault-tray proxy [--port PORT | --socket PATH] [--tls] [--optimistic]
        ${LAB_USAGE}
 
   daemon        run the engine against VAULT_ADDR and the current kube-context, reporting their health
@@ -56,6 +56,7 @@ const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS] [
     --port      the port to listen on (default 8100)
     --socket    listen on this Unix socket instead (mode 0600)
     --tls       serve HTTPS with a certificate made on this machine (printed as VAULT_CACERT)
+    --optimistic  keep serving cached answers for up to 5 min while Vault cannot say what a token may do
 ${LAB_HELP}`
 
 export function describeHealth(report: HealthReport): string[] {
@@ -262,7 +263,7 @@ async function tokenHelper(args: string[]): Promise<number> {
 }
 
 async function proxy(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { port: { type: 'string', default: '8100' }, tls: { type: 'boolean', default: false }, socket: { type: 'string' } } })
+  const { values } = parseArgs({ args, options: { port: { type: 'string', default: '8100' }, tls: { type: 'boolean', default: false }, socket: { type: 'string' }, optimistic: { type: 'boolean', default: false } } })
   const port = Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a port number, not "${values.port}"`)
   const upstream = vaultSettingsFromEnv()
@@ -272,6 +273,8 @@ async function proxy(args: string[]): Promise<number> {
     port,
     socketPath: values.socket,
     tls: certificate,
+    // a hit while Vault cannot be asked what the token may do is the user's explicit choice
+    refreshBehavior: values.optimistic ? 'optimistic' : 'pessimistic',
     clock: systemClock,
     onEvent: (event) => event.kind === 'freshness' && console.log(`freshness: ${event.status.mode === 'events' ? 'Vault events' : event.status.reason}`),
   })
