@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { BridgeError, INVOKE_CHANNELS, type InvokeHandlers, type PushChannel, type PushChannels, type ServerMessage } from '../../preload/api.ts'
-import { startUiServer, type UiServer } from './server.ts'
+import { PAGE_PROTOCOL_PREFIX, startUiServer, type UiServer } from './server.ts'
 
 const root = mkdtempSync(join(tmpdir(), 'ui-server-'))
 mkdirSync(join(root, 'assets'))
@@ -32,20 +32,27 @@ const handlers: InvokeHandlers = {
 let server: UiServer
 let base: string
 let token: string
-let cookie: string
+let secret: string
+
+/** What a page opened with the printed address was given. */
+async function openPage(): Promise<{ response: Response; html: string; secret: string }> {
+  const response = await fetch(server.url, { redirect: 'manual' })
+  const html = await response.text()
+  return { response, html, secret: /<meta name="vault-tray-page" content="([A-Za-z0-9_-]+)">/.exec(html)?.[1] ?? '' }
+}
 
 beforeAll(async () => {
   server = await startUiServer({ root, handlers, subscribe: (sender) => ((push = sender), () => {}) })
   const url = new URL(server.url)
   base = url.origin
   token = url.searchParams.get('token')!
-  const opened = await fetch(server.url, { redirect: 'manual' })
-  cookie = opened.headers.get('set-cookie')!.split(';')[0]!
+  secret = (await openPage()).secret
 })
 afterAll(() => server.close())
 
-function connect(headers: Record<string, string> = { cookie, origin: base }): Promise<WebSocket> {
-  const ws = new WebSocket(`${base.replace('http', 'ws')}/api`, { headers })
+function connect(options: { protocols?: string[]; headers?: Record<string, string>; query?: string } = {}): Promise<WebSocket> {
+  const { protocols = [`${PAGE_PROTOCOL_PREFIX}${secret}`], headers = { origin: base }, query = '' } = options
+  const ws = new WebSocket(`${base.replace('http', 'ws')}/api${query}`, protocols, { headers })
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(ws))
     ws.once('unexpected-response', (_request, response) => reject(new Error(String(response.statusCode))))
@@ -65,28 +72,32 @@ describe('the browser twin server', () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{32}$/)
   })
 
-  it('refuses the page without the token, or with a wrong one, with 401 and no data', async () => {
+  it('refuses a wrong token with 401 and no data', async () => {
     // one character off: a last character the real token does not have
     const offByOne = `${token.slice(0, -1)}${token.endsWith('x') ? 'y' : 'x'}`
-    for (const url of [`${base}/`, `${base}/?token=wrong`, `${base}/?token=${offByOne}`, `${base}/assets/app.js`]) {
+    for (const url of [`${base}/?token=wrong`, `${base}/?token=${offByOne}`]) {
       const response = await fetch(url, { redirect: 'manual' })
       expect(response.status, url).toBe(401)
-      const body = await response.text()
-      expect(body).not.toContain('Vault Tray')
-      expect(body).not.toContain('console.log')
-      expect(response.headers.get('set-cookie')).toBeNull()
+      expect(await response.text()).not.toContain('Vault Tray')
     }
   })
 
-  it('trades the token for an HttpOnly SameSite=Strict cookie and takes it out of the address', async () => {
-    const response = await fetch(server.url, { redirect: 'manual' })
-    expect(response.status).toBe(303)
-    expect(response.headers.get('location')).toBe('/')
-    expect(response.headers.get('set-cookie')).toMatch(/; HttpOnly; SameSite=Strict; Path=\/$/)
+  it('gives the page opened with the token a page secret of its own, and sets no cookie', async () => {
+    const [first, second] = [await openPage(), await openPage()]
+    expect(first.response.status).toBe(200)
+    expect(first.response.headers.get('set-cookie')).toBeNull()
+    expect(first.response.headers.get('cache-control')).toBe('no-store')
+    expect(first.response.headers.get('referrer-policy')).toBe('no-referrer')
+    expect(first.secret).toMatch(/^[A-Za-z0-9_-]{32}$/)
+    expect(second.secret).not.toBe(first.secret)
+    expect(first.html).not.toContain(token)
+    // without the token, the page's files carry no secret (they hold no data either)
+    const plain = await (await fetch(`${base}/`)).text()
+    expect(plain).not.toContain('vault-tray-page')
   })
 
-  it('serves the page with the cookie, under a strict CSP that allows only its own WebSocket', async () => {
-    const response = await fetch(`${base}/`, { headers: { cookie } })
+  it('serves the page under a strict CSP that allows only its own WebSocket', async () => {
+    const response = await fetch(`${base}/`)
     expect(response.status).toBe(200)
     expect(await response.text()).toContain('<title>Vault Tray</title>')
     const csp = response.headers.get('content-security-policy')!
@@ -99,18 +110,24 @@ describe('the browser twin server', () => {
   })
 
   it('serves nothing outside its folder, and nothing to another Host name (DNS rebinding)', async () => {
-    expect((await fetch(`${base}/..%2Foutside-root.txt`, { headers: { cookie } })).status).toBe(404)
-    expect((await fetch(`${base}/%2e%2e/outside-root.txt`, { headers: { cookie } })).status).toBe(404)
+    expect((await fetch(`${base}/..%2Foutside-root.txt`)).status).toBe(404)
+    expect((await fetch(`${base}/%2e%2e/outside-root.txt`)).status).toBe(404)
     const rebound = await new Promise<number>((resolve) => {
-      void import('node:http').then(({ get }) => get(`${base}/`, { headers: { cookie, host: `evil.example:${server.port}` } }, (response) => resolve(response.statusCode!)))
+      void import('node:http').then(({ get }) => get(`${base}/`, { headers: { host: `evil.example:${server.port}` } }, (response) => resolve(response.statusCode!)))
     })
     expect(rebound).toBe(403)
   })
 
-  it('refuses the WebSocket upgrade without the token (401) and from another origin (403)', async () => {
-    await expect(connect({ origin: base })).rejects.toThrow('401')
-    await expect(connect({ cookie: `${cookie.split('=')[0]}=wrong`, origin: base })).rejects.toThrow('401')
-    await expect(connect({ cookie, origin: 'http://evil.example' })).rejects.toThrow('403')
+  it('opens the WebSocket only for a page secret it gave out, from its own Origin', async () => {
+    await expect(connect({ protocols: [] })).rejects.toThrow('401')
+    await expect(connect({ protocols: [`${PAGE_PROTOCOL_PREFIX}not-a-secret`] })).rejects.toThrow('401')
+    // the run's token in the address no longer opens it, and a page of another site or no Origin at all is refused
+    await expect(connect({ protocols: [], query: `?token=${token}` })).rejects.toThrow('401')
+    await expect(connect({ headers: { origin: 'http://evil.example' } })).rejects.toThrow('403')
+    await expect(connect({ headers: {} })).rejects.toThrow('403')
+    const ws = await connect()
+    expect(ws.protocol).toBe(`${PAGE_PROTOCOL_PREFIX}${secret}`)
+    ws.close()
   })
 
   it('answers invokes in the envelope, and bad messages with an error envelope, without dropping the socket', async () => {

@@ -1,9 +1,11 @@
 // The browser twin of the Electron window: serves the built renderer and the preload API (preload/api.ts) over
 // a WebSocket, on 127.0.0.1 only, guarded by a random per-run token that appears only in the URL printed at
-// start (as Jupyter does). Opening that URL trades the token for an HttpOnly, SameSite=Strict cookie; anything
-// without the token or the cookie gets 401 and no data, the page and the WebSocket alike.
+// start (as Jupyter does). The page opened with that URL carries a fresh page secret in a meta tag; the page
+// keeps it in this origin's storage and offers it as the WebSocket's subprotocol. No cookie: browsers send
+// cookies to every port of 127.0.0.1. The files of the page hold no data; the WebSocket, which has it all,
+// wants a page secret and our own Origin.
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { createReadStream, existsSync, statSync } from 'node:fs'
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { extname, join, normalize, sep } from 'node:path'
@@ -48,6 +50,10 @@ const TYPES: Record<string, string> = {
 }
 const API_PATH = '/api'
 const MAX_MESSAGE_BYTES = 64 * 1024
+/** The WebSocket subprotocol that carries a page secret: `vault-tray.page.<secret>`. */
+export const PAGE_PROTOCOL_PREFIX = 'vault-tray.page.'
+export const PAGE_SECRET_META = 'vault-tray-page'
+const MAX_PAGES = 1_000
 
 /** The page may load its own files and talk to this server's WebSocket, nothing else. */
 export function contentSecurityPolicy(host: string): string {
@@ -58,18 +64,15 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const token = options.token ?? randomBytes(24).toString('base64url')
   const expected = Buffer.from(token)
   let port = 0
-  const cookieName = () => `vault-tray-ui-${port}`
+  /** Page secrets handed out this run, oldest first. */
+  const pages = new Set<string>()
 
   const tokenMatches = (given: string | undefined | null) => {
     if (!given) return false
     const candidate = Buffer.from(given)
     return candidate.length === expected.length && timingSafeEqual(candidate, expected)
   }
-  const cookieToken = (request: IncomingMessage) =>
-    (request.headers.cookie ?? '')
-      .split(';')
-      .map((part) => part.trim().split('='))
-      .find(([name]) => name === cookieName())?.[1]
+  const pageProtocol = (offered: Iterable<string>) => [...offered].find((protocol) => protocol.startsWith(PAGE_PROTOCOL_PREFIX) && pages.has(protocol.slice(PAGE_PROTOCOL_PREFIX.length)))
   // DNS rebinding: a page on another name that resolves to 127.0.0.1 must not reach us
   const allowedHost = (request: IncomingMessage) => {
     const host = request.headers.host
@@ -96,24 +99,36 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(response, 405, 'only GET.')
     const url = new URL(request.url ?? '/', `http://${host}`)
     const fromQuery = url.searchParams.get('token')
-    if (fromQuery !== null) {
-      if (!tokenMatches(fromQuery)) return refuse(response, 401, 'wrong token. Open the address the daemon printed, token included.')
-      // the token leaves the address bar (and the history) at once; the cookie carries it from here on
-      response.writeHead(303, {
-        location: url.pathname,
-        'set-cookie': `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`,
-        'cache-control': 'no-store',
-        'referrer-policy': 'no-referrer',
-      })
-      return void response.end()
-    }
-    if (!tokenMatches(cookieToken(request))) return refuse(response, 401, 'a token is needed. Open the address the daemon printed, token included.')
-
+    if (fromQuery !== null && !tokenMatches(fromQuery)) return refuse(response, 401, 'wrong token. Open the address the daemon printed, token included.')
+    const isPage = url.pathname === '/' || url.pathname === '/index.html'
+    if (isPage && fromQuery !== null) return servePage(response, host, newPageSecret())
     const file = resolveFile(options.root, url.pathname)
     if (!file) return refuse(response, 404, 'not found.')
-    response.writeHead(200, {
-      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-      'content-length': statSync(file).size,
+    response.writeHead(200, { ...pageHeaders(host), 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': statSync(file).size })
+    if (request.method === 'HEAD') return void response.end()
+    createReadStream(file).pipe(response)
+  }
+
+  function newPageSecret(): string {
+    const secret = randomBytes(24).toString('base64url')
+    pages.add(secret)
+    if (pages.size > MAX_PAGES) pages.delete(pages.values().next().value!)
+    return secret
+  }
+
+  /** index.html with this page's secret; the address with the run's token is not kept by the browser (no-store, no-referrer). */
+  function servePage(response: ServerResponse, host: string, secret: string): void {
+    const file = resolveFile(options.root, '/index.html')
+    if (!file) return refuse(response, 404, 'not found.')
+    const meta = `<meta name="${PAGE_SECRET_META}" content="${secret}">`
+    const page = readFileSync(file, 'utf8')
+    const html = /<head[^>]*>/i.test(page) ? page.replace(/<head[^>]*>/i, (head) => head + meta) : page.replace(/^(<!doctype html>)?/i, (doctype) => doctype + meta)
+    response.writeHead(200, { ...pageHeaders(host), 'content-type': TYPES['.html']!, 'content-length': Buffer.byteLength(html) })
+    response.end(html)
+  }
+
+  function pageHeaders(host: string): Record<string, string> {
+    return {
       'content-security-policy': contentSecurityPolicy(host),
       'x-content-type-options': 'nosniff',
       'x-frame-options': 'DENY',
@@ -121,12 +136,10 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       'cross-origin-opener-policy': 'same-origin',
       'cross-origin-resource-policy': 'same-origin',
       'cache-control': 'no-store',
-    })
-    if (request.method === 'HEAD') return void response.end()
-    createReadStream(file).pipe(response)
+    }
   }
 
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES })
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, handleProtocols: (offered) => pageProtocol(offered) ?? false })
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const host = allowedHost(request)
     const url = new URL(request.url ?? '/', `http://${host ?? '127.0.0.1'}`)
@@ -134,9 +147,10 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
     }
     if (!host || url.pathname !== API_PATH) return reject(403, 'Forbidden')
-    // another site's page in the same browser may open a WebSocket here: only our own page may
-    if (request.headers.origin !== undefined && request.headers.origin !== `http://${host}`) return reject(403, 'Forbidden')
-    if (!tokenMatches(cookieToken(request)) && !tokenMatches(url.searchParams.get('token'))) return reject(401, 'Unauthorized')
+    // only our own page may open it: a browser always sends Origin, and another site's page sends its own
+    if (request.headers.origin !== `http://${host}`) return reject(403, 'Forbidden')
+    const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((protocol) => protocol.trim())
+    if (!pageProtocol(offered)) return reject(401, 'Unauthorized')
     sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request))
   })
 

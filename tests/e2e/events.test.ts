@@ -59,7 +59,7 @@ beforeAll(async () => {
   browser = await launchChromium()
   context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true })
   page = await context.newPage()
-  await page.goto(daemon.url) // trades the token for the cookie
+  await page.goto(daemon.url) // the page secret is kept for the other tabs of this origin
   events = new EventsPage(page)
 }, 180_000)
 

@@ -55,27 +55,52 @@ afterAll(async () => {
 })
 
 describe('the window, served by `daemon --sync --ui`', () => {
-  it('refuses a missing or wrong token with 401, and the page shows no data', async () => {
+  it('refuses a wrong token with 401; without the token the page says how to connect, and shows no data', async () => {
     const origin = new URL(url).origin
     const stranger = await browser.newPage()
     try {
-      for (const address of [`${origin}/`, `${origin}/?token=wrong`]) {
-        const response = await stranger.goto(address)
-        expect(response!.status(), address).toBe(401)
-        const text = await stranger.locator('body').innerText()
-        expect(text).toMatch(/^401: /)
-        expect(text).not.toContain(namespace)
-        await expect(stranger.getByRole('navigation').count()).resolves.toBe(0)
-      }
+      const wrong = await stranger.goto(`${origin}/?token=wrong`)
+      expect(wrong!.status()).toBe(401)
+      expect(await stranger.locator('body').innerText()).toMatch(/^401: /)
+
+      await stranger.goto(`${origin}/`)
+      await expect.poll(() => stranger.getByRole('alert').innerText()).toMatch(/Open the address that `vault-tray daemon --ui` printed, token included/)
+      expect(await stranger.locator('body').innerText()).not.toContain(namespace)
+      await expect(stranger.getByRole('navigation').count()).resolves.toBe(0)
       await stranger.screenshot({ path: join(SCREENSHOTS, 'refused-401.png') })
     } finally {
       await stranger.close()
     }
   })
 
+  it("keeps no cookie: the page secret lives in this origin's storage, and the WebSocket wants it", async () => {
+    const page = await browser.newPage()
+    try {
+      await page.goto(url)
+      await new OverviewPage(page).heading.waitFor()
+      expect(await page.context().cookies()).toEqual([])
+      expect(page.url()).not.toContain('token=')
+      const secret = await page.evaluate(() => localStorage.getItem('vault-tray-page'))
+      expect(secret).toMatch(/^[A-Za-z0-9_-]{32}$/)
+      // a page of this origin that offers no secret is refused, as one of another site would be
+      const refused = await page.evaluate(
+        (host) =>
+          new Promise<string>((resolve) => {
+            const socket = new WebSocket(`ws://${host}/api`)
+            socket.onopen = () => resolve('open')
+            socket.onerror = () => resolve('refused')
+          }),
+        new URL(url).host,
+      )
+      expect(refused).toBe('refused')
+    } finally {
+      await page.close()
+    }
+  })
+
   it('opens on the Overview: the lab\'s OpenBao version and the kube-context, under a strict CSP', async () => {
     const response = await page.goto(url)
-    // the token was traded for a cookie and left the address bar
+    // the token left the address bar and the history
     expect(page.url()).not.toContain('token=')
     const csp = response!.headers()['content-security-policy']!
     expect(csp).toMatch(/^default-src 'none'; script-src 'self'; style-src 'self';/)

@@ -1,9 +1,8 @@
 // The user's settings (main/engine/settings.ts): read, checked field by field and saved; a new kube-context is
 // applied at once by switching the sync engine to it, the rest at the next start.
-import { join } from 'node:path'
 import { BridgeError, type InvokeHandlers } from '../../../preload/api.ts'
 import { listContexts, loadKubeConfig } from '../../engine/kube/contexts.ts'
-import { defaultSettings, SettingsStore } from '../../engine/settings.ts'
+import { defaultCacheDir, defaultSettings, SettingsStore } from '../../engine/settings.ts'
 import type { BridgeContext, BridgePart } from './context.ts'
 
 export function settingsPart({ engine, env, settingsFile, switchContext }: BridgeContext): BridgePart<Pick<InvokeHandlers, 'settings:get' | 'settings:save' | 'settings:contexts'>> {
@@ -12,8 +11,7 @@ export function settingsPart({ engine, env, settingsFile, switchContext }: Bridg
     const loaded = kube()
     return loaded ? listContexts(loaded).map((context) => context.name) : []
   }
-  const dataHome = env.XDG_DATA_HOME || join(env.HOME ?? '', '.local', 'share')
-  const store = new SettingsStore(settingsFile, () => defaultSettings(env, engine.sync?.kube.context ?? kube()?.config.getCurrentContext(), join(dataHome, 'vault-tray', 'cache')), contexts)
+  const store = new SettingsStore(settingsFile, () => defaultSettings(env, engine.sync?.kube.context ?? kube()?.config.getCurrentContext(), defaultCacheDir(env)), contexts)
   const changed = new Set<() => void>()
   return {
     handlers: {

@@ -1,6 +1,6 @@
-// The browser twin of preload: the same VaultTrayApi over the daemon's loopback WebSocket. The page was
-// opened with the daemon's token, which the server traded for a cookie, so the socket needs nothing more.
-// It reconnects by itself and says how the connection stands.
+// The browser twin of preload: the same VaultTrayApi over the daemon's loopback WebSocket. The page opened with
+// the daemon's token came with a page secret, kept in this origin's storage (other ports of 127.0.0.1 cannot
+// read it) and offered as the socket's subprotocol. It reconnects by itself and says how the connection stands.
 import {
   BridgeError,
   isPushChannel,
@@ -19,6 +19,20 @@ export interface Connection {
   onChange(listener: (state: ConnectionState) => void): () => void
 }
 
+const PAGE_SECRET_KEY = 'vault-tray-page'
+const PAGE_PROTOCOL_PREFIX = 'vault-tray.page.'
+
+/**
+ * The page secret the server put in this page, kept for later tabs and reloads of this origin, or the one kept
+ * earlier. The address with the run's token leaves the address bar and the history.
+ */
+export function pageSecret(document: Pick<Document, 'querySelector'>, storage: Pick<Storage, 'getItem' | 'setItem'>, history: Pick<History, 'replaceState'>, location: Pick<Location, 'pathname' | 'hash' | 'search'>): string | undefined {
+  const given = document.querySelector<HTMLMetaElement>('meta[name="vault-tray-page"]')?.content
+  if (given) storage.setItem(PAGE_SECRET_KEY, given)
+  if (new URLSearchParams(location.search).has('token')) history.replaceState(null, '', location.pathname + location.hash)
+  return storage.getItem(PAGE_SECRET_KEY) ?? undefined
+}
+
 /** The wait before the next reconnect: doubles from 250 ms up to 5 s. */
 export function reconnectDelay(attempt: number): number {
   return Math.min(5000, 250 * 2 ** Math.max(0, attempt))
@@ -35,7 +49,10 @@ export class WebSocketApi implements VaultTrayApi, Connection {
   readonly #listeners = new Map<PushChannel, Set<(payload: never) => void>>()
   readonly #stateListeners = new Set<(state: ConnectionState) => void>()
 
-  constructor(private readonly url: string) {
+  constructor(
+    private readonly url: string,
+    private readonly secret: string,
+  ) {
     this.#connect()
   }
 
@@ -73,7 +90,7 @@ export class WebSocketApi implements VaultTrayApi, Connection {
   }
 
   #connect(): void {
-    const socket = new WebSocket(this.url)
+    const socket = new WebSocket(this.url, [`${PAGE_PROTOCOL_PREFIX}${this.secret}`])
     this.#socket = socket
     socket.addEventListener('open', () => {
       this.#attempt = 0
