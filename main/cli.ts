@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util'
 import { SystemKeychain } from './engine/cache/keychain.ts'
 import { Engine, type HealthReport } from './engine/engine.ts'
 import { configForContext, listContexts, loadKubeConfig, type LoadedKubeConfig } from './engine/kube/contexts.ts'
-import { savedSettings, settingsFilePath } from './engine/settings.ts'
+import { defaultCacheDir, savedSettings, settingsFilePath, syncClientCacheFile } from './engine/settings.ts'
 import { installCrds } from './engine/kube/crds.ts'
 import { preflight } from './engine/kube/preflight.ts'
 import { userShellPath } from './engine/kube/shell-path.ts'
@@ -124,7 +124,7 @@ async function daemon(args: string[]): Promise<number> {
   engine.start()
   let sync: Awaited<ReturnType<typeof startSync>> | undefined
   try {
-    sync = values.sync ? await startSync(engine, kube, { ...values, context: values.context ?? saved?.kubeContext }) : undefined
+    sync = values.sync ? await startSync(engine, kube, { ...values, context: values.context ?? saved?.kubeContext }, saved?.cacheDir ?? defaultCacheDir(env)) : undefined
   } catch (error) {
     // a second copy on this machine: refused before it writes anything
     if (!(error instanceof WriterLockHeld)) throw error
@@ -167,6 +167,7 @@ async function startSync(
   engine: Engine,
   kube: LoadedKubeConfig | undefined,
   values: { context?: string; namespace?: string[]; mode?: string; 'metrics-port'?: string; json?: boolean },
+  cacheDir: string,
 ): Promise<{ stop: () => Promise<void>; switchTo: (context: string) => Promise<void> }> {
   if (!kube) throw new UsageError('--sync needs a kube-context: set KUBECONFIG, or start the lab.')
   const mode = values.mode ?? 'auto'
@@ -181,6 +182,7 @@ async function startSync(
     if (event.kind === 'mode') console.log(`sync   ${event.context}  ${event.mode === 'write' ? 'syncing' : 'observing only'}: ${event.evidence.join('; ')}`)
     if (event.kind === 'record') console.log(`sync   ${event.record.key}  ${event.record.state}: ${event.record.diagnosis ? `${event.record.diagnosis.cause} ${event.record.diagnosis.fix}` : event.record.message}`)
     if (event.kind === 'watch' || event.kind === 'lease-revoked') console.log(`sync   ${event.message}`)
+    if (event.kind === 'client-cache') console.log(`sync   client cache: ${event.status.model === 'direct-encrypted' ? event.status.detail : event.status.reason}`)
   })
   const shellPath = await userShellPath()
   if (shellPath.reason) console.log(`sync   ${shellPath.reason}`)
@@ -195,6 +197,7 @@ async function startSync(
     },
     log: createLogger(),
     version: VERSION,
+    clientCache: { file: syncClientCacheFile(cacheDir, name), keychain: new SystemKeychain() },
     ledger: fileLedger(join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'vault-tray', 'sync', `${name}.leases.json`), (message) => console.error(message)),
   })
   let sync = await engine.startSync(context, options(context))

@@ -2,6 +2,8 @@
 // IPC to the engine. Everything it decides is in pure modules beside it (security, tray-state, tray-menu,
 // notifications); the engine lives in main/engine and the API in main/ui/bridge, shared with the daemon.
 import { join } from 'node:path'
+import { SystemKeychain } from '../engine/cache/keychain.ts'
+import { defaultCacheDir, syncClientCacheFile } from '../engine/settings.ts'
 import { app, BrowserWindow, clipboard, Menu, nativeImage, Notification, session, Tray, type MenuItemConstructorOptions } from 'electron'
 import type { LeaseView } from '../../preload/api.ts'
 import { Engine } from '../engine/engine.ts'
@@ -53,14 +55,18 @@ async function start(): Promise<void> {
 
   const kube = loadKubeConfig()
   const engine = new Engine({ vault: vaultSettingsFromEnv(), kube, healthIntervalMs: 10_000 })
-  const context = bridgeContext(engine, process.env, async (name) => void (await engine.startSync(name)))
+  // the sync engine keeps its Vault tokens in the encrypted client cache of Settings' cache folder
+  const syncOptions = (name: string | undefined, cacheDir: string) => ({ clientCache: { file: syncClientCacheFile(cacheDir, name ?? kube?.config.getCurrentContext() ?? 'default'), keychain: new SystemKeychain() } })
+  let cacheDir = defaultCacheDir(process.env)
+  const context = bridgeContext(engine, process.env, async (name) => void (await engine.startSync(name, syncOptions(name, cacheDir))))
   // the same handlers and push hints as the daemon's browser twin (main/ui)
   const bridge = engineBridge(context)
   bridge.subscribe((channel, payload) => window?.webContents.send(channel, payload))
   registerHandlers(bridge.handlers, (event) => isRendererFrame(event.senderFrame?.url, rendererUrl()))
   engine.start()
   const settings = await bridge.handlers['settings:get']().catch(() => undefined)
-  if (settings?.kubeContext || kube) await engine.startSync(settings?.kubeContext).catch((error: unknown) => console.error(`sync: ${(error as Error).message}`))
+  if (settings?.cacheDir) cacheDir = settings.cacheDir
+  if (settings?.kubeContext || kube) await engine.startSync(settings?.kubeContext, syncOptions(settings?.kubeContext, cacheDir)).catch((error: unknown) => console.error(`sync: ${(error as Error).message}`))
   // a tray app starts with the session; a development run does not register itself
   if (app.isPackaged) app.setLoginItemSettings({ openAtLogin: true })
 
@@ -73,7 +79,7 @@ async function start(): Promise<void> {
   const run = (command: TrayCommand) => {
     if (command.kind === 'open-window') openWindow()
     else if (command.kind === 'quit') app.quit()
-    else if (command.kind === 'switch-context') void engine.startSync(command.context)
+    else if (command.kind === 'switch-context') void engine.startSync(command.context, syncOptions(command.context, cacheDir))
     else if (command.kind === 'copy-proxy-export' && engine.proxy) clipboard.writeText(`export VAULT_ADDR=${engine.proxy.address}`)
     else if (command.kind === 'pause-sync') {
       paused = command.paused

@@ -19,6 +19,16 @@ const DEFAULT_PROXY_PORT = 8100
 const NAME = /^[A-Za-z0-9][-\w.@]*$/
 
 /** What the settings are before the user saved any: taken from the environment the engine started with. */
+/** Where the encrypted client caches live unless Settings say otherwise. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
+  return join(env.XDG_DATA_HOME || join(env.HOME ?? homedir(), '.local', 'share'), 'vault-tray', 'cache')
+}
+
+/** The sync engine's client cache file for one kube-context, in the cache folder. */
+export function syncClientCacheFile(cacheDir: string, context: string): string {
+  return join(cacheDir, `sync-${context.replace(/[^\w.-]+/g, '_')}.cache`)
+}
+
 export function defaultSettings(env: NodeJS.ProcessEnv, currentContext: string | undefined, cacheDir: string): Settings {
   return {
     kubeContext: currentContext,

@@ -27,6 +27,8 @@ import { RolloutRestarter, type RolloutOptions } from './rollout.ts'
 import { readStaticSecret, reconcileStaticSecret, validateStaticSecret } from './static-secret.ts'
 import { StatusWriter, type RecordedEvent } from './status.ts'
 import { VaultClientFactory, type AddressResolver, type VaultAccess } from './vault-clients.ts'
+import { TokenCache, type TokenCacheStatus } from './token-cache.ts'
+import type { Keychain } from '../cache/keychain.ts'
 
 export type SyncMode = 'write' | 'observe'
 
@@ -61,6 +63,8 @@ export interface SyncEngineOptions {
   onEvent?: (event: SyncEvent) => void
   /** The writer election (writer-lease.ts): where the local lock lives, and the Lease timing (tests shorten it). */
   writer?: { runtimeDir?: string; timing?: typeof LEASE_TIMING }
+  /** The persisted client cache (token-cache.ts): Vault tokens survive restarts. In memory when unset. */
+  clientCache?: { file: string; keychain: Keychain }
 }
 
 export interface ResourceControl {
@@ -94,6 +98,7 @@ export type SyncEvent =
   | { kind: 'record'; record: SyncRecord }
   | { kind: 'removed'; key: string }
   | { kind: 'mode'; mode: SyncMode; evidence: string[]; writer?: WriterStatus }
+  | { kind: 'client-cache'; status: TokenCacheStatus }
   | { kind: 'watch'; resource: string; ok: boolean; message: string }
   | { kind: 'lease-revoked'; key: string; leaseId: string; ok: boolean; message: string }
   /** A Kubernetes Event recorded on a resource (VSO's reasons), as `kubectl describe` shows it. */
@@ -119,6 +124,7 @@ export class SyncEngine {
   readonly #queue: WorkQueue
   readonly #services: SyncServices
   readonly #vault: VaultClientFactory
+  readonly #tokenCache: TokenCache | undefined
   #mode: SyncMode = 'write'
   /** Why the mode is what it is: the operator check, then the writer Lease. */
   #modeEvidence: string[] = []
@@ -139,9 +145,17 @@ export class SyncEngine {
     this.kube = new KubeApi(kubeConfig)
     this.registry = options.registry ?? new Registry()
     const metrics = syncMetrics(this.registry, () => this.#snapshot(), options.version ?? '0.0.0')
-    this.#vault = new VaultClientFactory(this.kube, kubeConfig, clock, options.resolveAddress, (method, ok) => {
-      if (!ok) metrics.authFailures.inc({ method })
-    })
+    this.#tokenCache = options.clientCache && new TokenCache({ ...options.clientCache, clock, log: this.#options.log })
+    this.#vault = new VaultClientFactory(
+      this.kube,
+      kubeConfig,
+      clock,
+      options.resolveAddress,
+      (method, ok) => {
+        if (!ok) metrics.authFailures.inc({ method })
+      },
+      this.#tokenCache,
+    )
     this.#services = {
       kube: this.kube,
       clock,
@@ -195,8 +209,30 @@ export class SyncEngine {
       started.push(secrets.start())
     }
     await Promise.all(started)
+    await this.#openTokenCache()
     this.#queue.release()
     await this.#revokeLeasesDeletedMeanwhile()
+  }
+
+  /** Before the first reconcile: the tokens of the last run are there to be taken up instead of logging in. */
+  async #openTokenCache(): Promise<void> {
+    if (!this.#tokenCache) return
+    const { operatorNamespace } = this.#options
+    const connectionOf = (auth: VaultAuth) => {
+      try {
+        const ref = parseRef(auth.spec.vaultConnectionRef, 'spec.vaultConnectionRef', auth.metadata.namespace, operatorNamespace)
+        return this.#get<VaultConnection>('VaultConnection', ref.namespace, ref.name)
+      } catch {
+        return undefined // a malformed reference: its own reconcile says what is wrong
+      }
+    }
+    const status = await this.#tokenCache.open(this.#list('VaultAuth'), connectionOf, this.#vault, operatorNamespace)
+    this.#emit({ kind: 'client-cache', status })
+  }
+
+  /** The persisted client cache, as the window shows it; undefined when the engine has none. */
+  clientCache(): TokenCacheStatus | undefined {
+    return this.#tokenCache?.status
   }
 
   /** Leases recorded before a stop whose resource is gone now: it was deleted while the engine was away. */
@@ -236,6 +272,7 @@ export class SyncEngine {
     await Promise.all(informers.map((informer) => informer.stop()))
     for (const { feed } of this.#feeds.values()) feed.stop()
     this.#feeds.clear()
+    await this.#tokenCache?.close()
     this.#vault.close()
     this.kube.close()
   }

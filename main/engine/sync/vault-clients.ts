@@ -1,6 +1,7 @@
 // The Vault clients the reconcilers use, behind one method: a client per VaultConnection and a token per
 // (VaultAuth, consuming namespace), as VSO's client factory keys them. One key never logs in twice at once;
-// a 403 taints the token so the next use logs in again; a changed spec (generation) makes a new key.
+// a 403 taints the token so the next use logs in again; a changed spec (generation) makes a new key. With a
+// token store (the encrypted client cache), a token kept by the last run is taken up again before any login.
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { KubeConfig } from '@kubernetes/client-node'
@@ -10,6 +11,7 @@ import { requestServiceAccountToken } from '../kube/service-account-token.ts'
 import type { AuthConfig } from '../vault/auth.ts'
 import { VaultClient } from '../vault/client.ts'
 import { TokenManager } from '../vault/token-manager.ts'
+import type { VaultToken } from '../vault/auth.ts'
 import { DEFAULTS, type VaultAuth, type VaultConnection } from './api.ts'
 import { parseDuration } from './duration.ts'
 import { FieldError } from './refs.ts'
@@ -37,6 +39,14 @@ const direct: AddressResolver = async (address) => ({ address, how: 'direct' })
 interface TokenEntry {
   tokens: TokenManager
   cacheKey: string
+  /** Settles once a kept token was tried (resumed, or found dead); until then no login starts. */
+  resumed: Promise<void> | undefined
+}
+
+/** Where tokens outlive a run: the encrypted client cache (sync/token-cache.ts). */
+export interface TokenStore {
+  kept(cacheKey: string): VaultToken | undefined
+  keep(cacheKey: string, token: VaultToken | undefined): void
 }
 
 export class VaultClientFactory {
@@ -49,6 +59,7 @@ export class VaultClientFactory {
     private readonly clock: Clock,
     private readonly resolveAddress: AddressResolver = direct,
     private readonly onLogin: (method: string, ok: boolean) => void = () => {},
+    private readonly store: TokenStore | undefined = undefined,
   ) {}
 
   async get(connection: VaultConnection, auth: VaultAuth, consumerNamespace: string): Promise<VaultAccess> {
@@ -57,7 +68,8 @@ export class VaultClientFactory {
     const cacheKey = `${method}-${hash(connection.metadata.uid, connection.metadata.generation, auth.metadata.uid, auth.metadata.generation, consumerNamespace).slice(0, 22)}`
     let entry = this.#tokens.get(cacheKey)
     if (!entry) {
-      entry = { tokens: new TokenManager(client, this.#authConfig(auth, consumerNamespace), { clock: this.clock }), cacheKey }
+      const onChange = (token: VaultToken | undefined) => this.store?.keep(cacheKey, token)
+      entry = { tokens: new TokenManager(client, this.#authConfig(auth, consumerNamespace), { clock: this.clock, onChange }), cacheKey, resumed: undefined }
       this.#tokens.set(cacheKey, entry)
     }
     const current = entry
@@ -68,6 +80,7 @@ export class VaultClientFactory {
       connection: `${connection.metadata.namespace}/${connection.metadata.name}`,
       token: async () => {
         try {
+          await (current.resumed ??= this.#resume(current))
           const token = await current.tokens.token()
           if (token.method !== 'token') this.onLogin(method, true)
           return token.clientToken
@@ -82,8 +95,21 @@ export class VaultClientFactory {
       },
       taint: () => {
         current.tokens.stop()
+        this.store?.keep(cacheKey, undefined)
         if (this.#tokens.get(cacheKey) === current) this.#tokens.delete(cacheKey)
       },
+    }
+  }
+
+  /** The token the last run kept for this key, if Vault still honours it; a dead one is dropped from the store. */
+  async #resume(entry: TokenEntry): Promise<void> {
+    const kept = this.store?.kept(entry.cacheKey)
+    if (!kept || entry.tokens.current()) return
+    try {
+      if (!(await entry.tokens.resume(kept))) this.store?.keep(entry.cacheKey, undefined)
+    } catch (error) {
+      entry.resumed = undefined // Vault could not be asked: the kept token stays, and is tried again next time
+      throw error
     }
   }
 
