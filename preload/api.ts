@@ -15,6 +15,13 @@ export interface WriterView {
   reason: string
 }
 
+/** Whether the sync engine's Vault tokens survive a restart, and why (sync/token-cache.ts). */
+export interface ClientCacheView {
+  /** persistent: sealed on disk; memory: kept in memory by configuration; locked: persistence failed this run. */
+  state: 'persistent' | 'memory' | 'locked'
+  detail: string
+}
+
 /** What the sync engine shows: whether it runs, on which kube-context, and one record per resource. */
 export interface SyncOverview {
   running: boolean
@@ -22,6 +29,8 @@ export interface SyncOverview {
   mode?: SyncMode
   /** Absent when the mode is observe by settings or because VSO runs: no writer Lease is wanted then. */
   writer?: WriterView
+  /** Absent until the engine has opened its client cache, and when it runs without one. */
+  clientCache?: ClientCacheView
   records: SyncRecord[]
 }
 

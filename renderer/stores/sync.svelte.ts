@@ -1,5 +1,5 @@
 // The sync engine's records, as sync:records reports them; refetched on sync:changed hints. Never a secret value.
-import type { SyncOverview, SyncRecord, VaultTrayApi } from '../../preload/api.ts'
+import type { ClientCacheView, SyncOverview, SyncRecord, VaultTrayApi } from '../../preload/api.ts'
 import type { Tone } from './health.svelte.ts'
 import { debouncedRefetch } from './refetch.ts'
 
@@ -83,6 +83,19 @@ export function otherWriter(overview: SyncOverview | undefined): string | undefi
   if (!holder) return writer.reason
   const since = holder.since ? ` since ${new Date(holder.since).toLocaleString()}` : ''
   return `${holder.identity} writes this kube-context (it holds the writer Lease ${holder.lease}${since}). This copy only observes, so that the two never mint credentials against each other.`
+}
+
+const CACHE_STATES: Record<ClientCacheView['state'], { label: string; tone: Tone }> = {
+  persistent: { label: 'persistent', tone: 'ok' },
+  memory: { label: 'in memory', tone: 'muted' },
+  locked: { label: 'locked', tone: 'error' },
+}
+
+/** The client cache's state for the status bar and the Sync card; undefined while the engine has not opened it. */
+export function clientCacheLine(overview: SyncOverview | undefined): { label: string; tone: Tone; detail: string } | undefined {
+  const cache = overview?.running ? overview.clientCache : undefined
+  if (!cache) return undefined
+  return { ...CACHE_STATES[cache.state], detail: cache.detail }
 }
 
 /** Keeps the store fresh while the view lives; returns the function that stops it. */

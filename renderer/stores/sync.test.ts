@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { SyncOverview, SyncRecord } from '../../preload/api.ts'
-import { describeAge, emptyReason, isFailing, otherWriter, sortRecords, stateLabel, stateTone, whyNotSynced } from './sync.svelte.ts'
+import { clientCacheLine, describeAge, emptyReason, isFailing, otherWriter, sortRecords, stateLabel, stateTone, whyNotSynced } from './sync.svelte.ts'
 
 const record = (name: string, state: SyncRecord['state'], extra: Partial<SyncRecord> = {}): SyncRecord => ({
   key: `VaultStaticSecret/app/${name}`,
@@ -64,5 +64,19 @@ describe('otherWriter', () => {
     expect(otherWriter(overview({ leader: false, identity: 'me', reason: 'could not take the writer Lease: 403' }))).toBe('could not take the writer Lease: 403')
     expect(otherWriter(overview({ leader: true, identity: 'me', reason: 'holds it' }))).toBeUndefined()
     expect(otherWriter(overview())).toBeUndefined()
+  })
+})
+
+describe('clientCacheLine', () => {
+  const overview = (clientCache?: SyncOverview['clientCache'], running = true): SyncOverview => ({ running, records: [], ...(clientCache ? { clientCache } : {}) })
+  it('names the state in words with its tone, and keeps the reason', () => {
+    expect(clientCacheLine(overview({ state: 'persistent', detail: 'sealed with transit/vso-client-cache' }))).toEqual({ label: 'persistent', tone: 'ok', detail: 'sealed with transit/vso-client-cache' })
+    expect(clientCacheLine(overview({ state: 'memory', detail: 'no VaultAuth labelled cacheStorageEncryption=true' }))).toMatchObject({ label: 'in memory', tone: 'muted' })
+    expect(clientCacheLine(overview({ state: 'locked', detail: 'the keychain is locked' }))).toMatchObject({ label: 'locked', tone: 'error', detail: 'the keychain is locked' })
+  })
+  it('says nothing before the engine opened it or when sync does not run', () => {
+    expect(clientCacheLine(overview())).toBeUndefined()
+    expect(clientCacheLine(overview({ state: 'persistent', detail: 'x' }, false))).toBeUndefined()
+    expect(clientCacheLine(undefined)).toBeUndefined()
   })
 })

@@ -46,6 +46,11 @@ describe('the Sync card of a copy that observes', () => {
     expect(await card.innerText()).toContain('(observing only)')
     await page.screenshot({ path: join(SCREENSHOTS, 'overview-other-writer.png'), fullPage: true })
 
+    // no storage VaultAuth in the operator namespace: the tokens live in memory, and both places say why
+    const footer = page.getByRole('contentinfo', { name: 'Status' })
+    await expect.poll(() => footer.innerText(), POLL).toMatch(/Client cache\s+in memory\s+Vault tokens are kept in memory only: no VaultAuth in vault-secrets-operator is labelled cacheStorageEncryption=true/)
+    expect(await card.innerText()).toMatch(/Client cache\s+in memory Vault tokens are kept in memory only/)
+
     await card.getByRole('button', { name: 'Take over' }).click()
     await expect.poll(() => card.innerText(), POLL).toContain('(syncing)')
     expect(await status.count()).toBe(0)

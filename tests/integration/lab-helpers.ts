@@ -101,6 +101,7 @@ export const LAB_OBJECTS = [
   `/${VSO}/${TUTORIAL.vaultNamespace}/vaultconnections/${TUTORIAL.connection}`,
   `/${VSO}/${stat.namespace}/vaultauths/${stat.auth}`,
   `/${VSO}/${dynamic.namespace}/vaultauths/${dynamic.auth}`,
+  `/${VSO}/${operator.namespace}/vaultauths/${TUTORIAL.transit.auth}`,
   `/${VSO}/${stat.namespace}/vaultstaticsecrets/${stat.secret}`,
   `/${VSO}/${dynamic.namespace}/vaultdynamicsecrets/${dynamic.secret}`,
   `/apis/apps/v1/namespaces/${dynamic.namespace}/deployments/${dynamic.deployment}`,
@@ -144,6 +145,14 @@ export async function labSnapshot(dir: string): Promise<Record<string, unknown>>
   } finally {
     api.close()
   }
+}
+
+/** How many tokens the lab's Vault holds: each login makes one, so the difference counts logins. */
+export async function labTokenCount(dir: string): Promise<number> {
+  const secrets = (await labSecrets(dir))!
+  const response = await fetch(`http://127.0.0.1:${readLabState(dir).servers.vault!.port}/v1/auth/token/accessors`, { method: 'LIST', headers: { 'X-Vault-Token': secrets.rootToken! } })
+  const body = (await response.json()) as { data: { keys: string[] } }
+  return body.data.keys.length
 }
 
 /** What is left of a lab that `down` removed: processes, listening ports. */

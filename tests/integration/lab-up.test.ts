@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { labDown } from '../../main/engine/lab/lab.ts'
 import { STATIC_EXAMPLE_DATA, TUTORIAL } from '../../main/engine/lab/tutorial.ts'
-import { allPorts, labKube, labSecrets, labSnapshot, leftovers, logsIn, readLabState, readSecretData, useTestKeychain, vaultTray, type CliRun } from './lab-helpers.ts'
+import { allPorts, labKube, labSecrets, labSnapshot, labTokenCount, leftovers, logsIn, readLabState, readSecretData, useTestKeychain, vaultTray, type CliRun } from './lab-helpers.ts'
 
 const { static: stat, dynamic } = TUTORIAL
 const dir = mkdtempSync(join(tmpdir(), 'vault-tray-lab-up-'))
@@ -130,14 +130,16 @@ describe('npm start with nothing configured', () => {
 })
 
 describe('npm start -- --sync on the lab', () => {
-  it('resumes the lease lab up made, at each start: no new database user, no restart of exampleapp', { timeout: 120_000 }, async () => {
+  it('resumes the lease lab up made, at each start: no new database user, no restart of exampleapp; the second start logs in nowhere', { timeout: 120_000 }, async () => {
     const before = await labSnapshot(dir)
     const deployment = `/apis/apps/v1/namespaces/${dynamic.namespace}/deployments/${dynamic.deployment}`
     const data = mkdtempSync(join(tmpdir(), 'vault-tray-xdg-'))
     try {
       mkdirSync(join(data, 'vault-tray'))
       symlinkSync(dir, join(data, 'vault-tray', 'lab'))
+      const logins: number[] = []
       for (let start = 1; start <= 2; start++) {
+        const tokensBefore = await labTokenCount(dir)
         let printed = ''
         const synced = [`sync   VaultStaticSecret/${stat.namespace}/${stat.secret}  synced`, `sync   VaultDynamicSecret/${dynamic.namespace}/${dynamic.secret}  synced`]
         const run = await vaultTray(['daemon', '--sync', '--metrics-port', '0', '--interval', '60'], {
@@ -150,7 +152,14 @@ describe('npm start -- --sync on the lab', () => {
         })
         expect(run.code, run.stdout + run.stderr).toBe(0)
         expect(run.stdout).toMatch(/^sync {3}vault-tray-lab {2}syncing: .*holds the writer Lease vault-secrets-operator\/b0d477c0\.hashicorp\.com/m)
+        // the tokens of the three VaultAuths are sealed with the lab's transit key, in the cache folder under HOME
+        const kept = start === 1 ? 0 : 3
+        expect(run.stdout).toMatch(new RegExp(`^sync {3}client cache: ${kept} Vault tokens kept in ${join(data, 'vault-tray', 'cache')}/\\S+, sealed`, 'm'))
+        logins.push((await labTokenCount(dir)) - tokensBefore)
       }
+      console.log(`logins by the daemon: first start ${logins[0]}, second start ${logins[1]}`)
+      expect(logins[0]).toBeGreaterThan(0)
+      expect(logins[1]).toBe(0)
       const after = await labSnapshot(dir)
       console.log(`two daemon starts on the lab: leases ${(before.leases as { keys: string[] }).keys.length} → ${(after.leases as { keys: string[] }).keys.length}, PostgreSQL users ${(before.postgresUsers as string[]).length} → ${(after.postgresUsers as string[]).length}`)
       expect(after.leases).toEqual(before.leases)

@@ -24,6 +24,7 @@ import {
   staticPolicy,
   tokenReviewBinding,
   transitPolicy,
+  transitVaultAuth,
   TUTORIAL,
   vaultAuth,
   vaultConnection,
@@ -207,7 +208,7 @@ async function transitKey(handle: StepHandle, context: LabContext): Promise<void
 async function vsoResources(handle: StepHandle, context: LabContext): Promise<void> {
   const kube = new KubeSetup(handle, context)
   await kube.object(vaultConnection(context.vault!.address))
-  await Promise.all([kube.object(vaultAuth('static')), kube.object(vaultAuth('dynamic')), kube.object(exampleDeployment())])
+  await Promise.all([kube.object(vaultAuth('static')), kube.object(vaultAuth('dynamic')), kube.object(transitVaultAuth()), kube.object(exampleDeployment())])
   await Promise.all([kube.object(vaultStaticSecret()), kube.object(vaultDynamicSecret())])
 }
 

@@ -31,7 +31,7 @@ export const TUTORIAL = {
     destination: 'vso-dynamic-creds-from-vault',
     deployment: 'exampleapp',
   },
-  transit: { mount: 'transit', key: 'vso-client-cache', policy: 'vso-transit-policy', role: 'operator' },
+  transit: { mount: 'transit', key: 'vso-client-cache', policy: 'vso-transit-policy', role: 'operator', auth: 'vault-secrets-operator-default-transit-auth' },
   /** Where VSO runs (its HMAC key lives there) and the ServiceAccount the client-cache role is bound to. */
   operator: { namespace: 'vault-secrets-operator', serviceAccount: 'vault-secrets-operator-controller-manager' },
   /** Lets the token reviewer call TokenReview (ClusterRole system:auth-delegator). */
@@ -112,6 +112,25 @@ export function vaultAuth(which: 'static' | 'dynamic') {
       method: 'kubernetes',
       mount: TUTORIAL.authMount,
       kubernetes: { role: part.role, serviceAccount: part.serviceAccount, audiences: ['vault'] },
+    },
+  }
+}
+
+/**
+ * The VaultAuth VSO's Helm chart makes for the client cache's storage encryption (`<release>-default-transit-auth`,
+ * labelled cacheStorageEncryption=true): the sync engine seals its persisted Vault tokens with this transit key.
+ */
+export function transitVaultAuth() {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'VaultAuth',
+    metadata: { name: TUTORIAL.transit.auth, namespace: TUTORIAL.operator.namespace, labels: { cacheStorageEncryption: 'true' } },
+    spec: {
+      vaultConnectionRef: `${TUTORIAL.vaultNamespace}/${TUTORIAL.connection}`,
+      method: 'kubernetes',
+      mount: TUTORIAL.authMount,
+      kubernetes: { role: TUTORIAL.transit.role, serviceAccount: TUTORIAL.operator.serviceAccount, audiences: ['vault'] },
+      storageEncryption: { mount: TUTORIAL.transit.mount, keyName: TUTORIAL.transit.key },
     },
   }
 }

@@ -36,7 +36,7 @@ const TOKEN_PREFIX = 'token:'
 export class TokenCache implements TokenStore {
   #cache: ClientCache | undefined
   #storage: { cacheKey: string; access: VaultAccess } | undefined
-  #status: TokenCacheStatus = { model: 'memory', reason: 'not opened yet' }
+  #status: TokenCacheStatus | undefined
   /** The storage VaultAuth's token from the session, until the cache is open. */
   #session: VaultToken | undefined
   #cancelSave: (() => void) | undefined
@@ -44,7 +44,8 @@ export class TokenCache implements TokenStore {
 
   constructor(private readonly options: TokenCacheOptions) {}
 
-  get status(): TokenCacheStatus {
+  /** Undefined until the engine has opened it. */
+  get status(): TokenCacheStatus | undefined {
     return this.#status
   }
 

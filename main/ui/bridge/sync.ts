@@ -1,7 +1,12 @@
 // Health and the sync engine's records and per-resource commands.
-import { BridgeError, type InvokeHandlers } from '../../../preload/api.ts'
+import { BridgeError, type ClientCacheView, type InvokeHandlers } from '../../../preload/api.ts'
 import type { HealthReport } from '../../engine/engine.ts'
+import type { TokenCacheStatus } from '../../engine/sync/token-cache.ts'
 import type { BridgeContext, BridgePart } from './context.ts'
+
+export function clientCacheView(status: TokenCacheStatus): ClientCacheView {
+  return status.model === 'direct-encrypted' ? { state: 'persistent', detail: status.detail } : { state: status.model, detail: status.reason }
+}
 
 export function syncPart({ engine }: BridgeContext): BridgePart<Pick<InvokeHandlers, 'health:get' | 'sync:records' | 'sync:now' | 'sync:pause' | 'sync:take-over'>> {
   let latest: Promise<HealthReport> | undefined
@@ -19,7 +24,9 @@ export function syncPart({ engine }: BridgeContext): BridgePart<Pick<InvokeHandl
         const running = engine.sync
         if (!running) return { running: false, records: [] }
         const writer = running.writer()
-        return { running: true, context: running.kube.context, mode: running.mode, ...(writer ? { writer } : {}), records: running.records() }
+        const cache = running.clientCache()
+        const clientCache = cache && clientCacheView(cache)
+        return { running: true, context: running.kube.context, mode: running.mode, ...(writer ? { writer } : {}), ...(clientCache ? { clientCache } : {}), records: running.records() }
       },
       'sync:take-over': async () => {
         const running = engine.sync
@@ -36,7 +43,7 @@ export function syncPart({ engine }: BridgeContext): BridgePart<Pick<InvokeHandl
         engine.events.on('sync', (event) => {
           if (event.kind === 'record') push('sync:changed', { kind: 'sync', key: event.record.key })
           else if (event.kind === 'removed') push('sync:changed', { kind: 'sync', key: event.key })
-          else if (event.kind === 'mode') push('sync:changed', { kind: 'sync' })
+          else if (event.kind === 'mode' || event.kind === 'client-cache') push('sync:changed', { kind: 'sync' })
         }),
       ]
       return () => off.forEach((unsubscribe) => unsubscribe())
