@@ -8,6 +8,7 @@ import { SystemKeychain } from '../../main/engine/cache/keychain.ts'
 import { KubeApi } from '../../main/engine/kube/api.ts'
 import { isListening, processesUsing } from '../../main/engine/lab/process.ts'
 import { LAB_KEYCHAIN_SERVICE, type LabSecrets } from '../../main/engine/lab/secrets.ts'
+import { recordedPorts } from '../../main/engine/lab/servers.ts'
 import type { LabState } from '../../main/engine/lab/state.ts'
 import { TUTORIAL } from '../../main/engine/lab/tutorial.ts'
 import { lab } from './helpers.ts'
@@ -163,5 +164,5 @@ export async function leftovers(dir: string, ports: number[]): Promise<{ process
 }
 
 export function allPorts(state: LabState): number[] {
-  return Object.values(state.servers).flatMap((record) => [record.port, ...Object.values(record.ports ?? {})])
+  return Object.values(state.servers).flatMap((record) => recordedPorts(record))
 }

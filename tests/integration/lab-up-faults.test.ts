@@ -110,7 +110,7 @@ describe('a lab interrupted by faults', () => {
     const before = readLabState(dir).servers.vault!
     process.kill(before.pid, 'SIGKILL')
     await new Promise((resolve) => setTimeout(resolve, 200))
-    await occupy(before.port)
+    await occupy(before.port!)
 
     const result = await labUp({ dir })
     expect(result.ok, JSON.stringify(result.outcomes, null, 1)).toBe(true)

@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
 import { Agent, request } from 'node:https'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -30,23 +31,16 @@ export async function localControlPlane(step: StepHandle, context: LabContext, e
   mkdirSync(etcdDir, { recursive: true, mode: 0o700 })
   mkdirSync(join(kubeDir, 'certs'), { recursive: true, mode: 0o700 })
 
+  const etcdSocket = join(etcdDir, ETCD_SOCKETS.client)
   const etcdPorts = await ensureServer(
     step,
     context,
     {
       name: 'etcd',
-      roles: ['main', 'peer'],
-      portFlag: '(no flag: etcd always gets a free port)',
-      launch: (ports) => {
-        const client = `http://127.0.0.1:${ports.main}`
-        const peer = `http://127.0.0.1:${ports.peer}`
-        return {
-          command: etcd,
-          args: [`--data-dir=${join(etcdDir, 'data')}`, `--listen-client-urls=${client}`, `--advertise-client-urls=${client}`, `--listen-peer-urls=${peer}`, `--initial-advertise-peer-urls=${peer}`, `--initial-cluster=default=${peer}`, '--log-level=warn'],
-          cwd: etcdDir,
-          isReady: async () => ((await (await fetch(`${client}/health`)).json()) as { health?: string }).health === 'true',
-        }
-      },
+      roles: [],
+      socket: etcdSocket,
+      portFlag: '(no flag: etcd listens on a Unix socket in the lab directory)',
+      launch: () => ({ command: etcd, args: etcdArgs(join(etcdDir, 'data')), cwd: etcdDir, isReady: () => etcdHealthy(etcdSocket) }),
     },
     context.timeouts.serverMs,
   )
@@ -71,7 +65,7 @@ export async function localControlPlane(step: StepHandle, context: LabContext, e
       portFlag: '--kube-port',
       launch: (ports) => ({
         command: kubeApiserver,
-        args: kubeApiserverArgs(`http://127.0.0.1:${etcdPorts.main}`, ports.main!, kubeDir),
+        args: kubeApiserverArgs(etcdUrl(etcdSocket), ports.main!, kubeDir),
         cwd: kubeDir,
         isReady: async () => (await httpsStatus(`https://127.0.0.1:${ports.main}/readyz`, adminToken, probe)) === 200,
       }),
@@ -88,6 +82,35 @@ export async function localControlPlane(step: StepHandle, context: LabContext, e
     step.changed(`wrote ${paths.kubeconfig} (context ${LAB_CONTEXT})`)
   }
   useKubeconfig(context, [paths.kubeconfig], LAB_CONTEXT, true)
+}
+
+/**
+ * etcd has no authentication of its own, so no port exposes it: it listens on Unix sockets in its directory
+ * (0700), which only this user can connect to. etcd wants `unix://<host>:<port>` and makes the socket file
+ * `<host>:<port>` in its working directory.
+ */
+export const ETCD_SOCKETS = { client: 'client.sock:0', peer: 'peer.sock:0' }
+
+export function etcdArgs(dataDir: string, extra: string[] = []): string[] {
+  const client = `unix://${ETCD_SOCKETS.client}`
+  const peer = `unix://${ETCD_SOCKETS.peer}`
+  return [`--data-dir=${dataDir}`, `--listen-client-urls=${client}`, `--advertise-client-urls=${client}`, `--listen-peer-urls=${peer}`, `--initial-advertise-peer-urls=${peer}`, `--initial-cluster=default=${peer}`, '--log-level=warn', ...extra]
+}
+
+/** How the apiserver reaches etcd's client socket. */
+export const etcdUrl = (socket: string): string => `unix://${socket}`
+
+/** etcd's /health through its client socket. */
+export function etcdHealthy(socket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = httpRequest({ socketPath: socket, path: '/health', timeout: 2_000 }, (response) => {
+      let body = ''
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()))
+      response.on('end', () => resolve(/"health":\s*"true"/.test(body)))
+    })
+    probe.on('error', () => resolve(false)).on('timeout', () => probe.destroy())
+    probe.end()
+  })
 }
 
 /** The ServiceAccount signing key pair and a static admin token (tokens.csv), as a standalone apiserver needs them. */

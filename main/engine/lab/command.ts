@@ -167,7 +167,7 @@ export async function runLabCommand(args: string[], print: (line: string) => voi
       }
       print(`Lab in ${tidy(status.dir)}; root token and unseal key ${status.secrets === 'file' ? `in ${tidy(`${status.dir}/secrets.json`)}` : status.secrets === 'keychain' ? 'in the OS keychain' : 'not found'}`)
       print(`  Vault: ${describeVault(status.providers.vault)}\n  Kubernetes: ${describeCluster(status.providers.cluster)}\n  PostgreSQL: ${describePostgres(status.providers.postgres)}`)
-      for (const server of status.servers) print(`  ${server.name.padEnd(15)} ${server.running ? 'running' : 'STOPPED'}  pid ${server.pid}  127.0.0.1:${server.port}`)
+      for (const server of status.servers) print(`  ${server.name.padEnd(15)} ${server.running ? 'running' : 'STOPPED'}  pid ${server.pid}  ${server.listensOn}`)
       for (const outcome of status.outcomes) {
         if (outcome.kind === 'done') print(outcome.changes.length ? `  ✗ ${outcome.title}: ${outcome.changes.join('; ')}` : `  ✓ ${outcome.title}`)
         else if (outcome.kind === 'failed') print(`  ✗ ${outcome.title}: could not check: ${outcome.error}`)

@@ -17,7 +17,7 @@ import { parsePostgresUrl, resolveProviders, type ProviderOptions } from './prov
 import { runSteps, type StepEvent, type StepOutcome } from './runner.ts'
 import { LabSecretStore } from './secrets.ts'
 import { isOurs } from './servers.ts'
-import { acquireLock, covers, defaultLabDir, emptyState, ensureLabDir, LabPaths, readState, StateStore, type CreatedEntry, type LabServerName, type LabState } from './state.ts'
+import { acquireLock, covers, defaultLabDir, emptyState, ensureLabDir, LabPaths, readState, StateStore, type CreatedEntry, listensOn, type LabServerName, type LabState } from './state.ts'
 import { kubeconfigFor, labSteps } from './steps.ts'
 import { TUTORIAL } from './tutorial.ts'
 
@@ -159,7 +159,7 @@ export interface LabStatusResult {
   dir: string
   exists: boolean
   providers?: Providers
-  servers: { name: LabServerName; pid: number; port: number; running: boolean }[]
+  servers: { name: LabServerName; pid: number; listensOn: string; running: boolean }[]
   /** Each step as a dry run: done without changes is healthy; its changes say what `up` would do. */
   outcomes: StepOutcome[]
   healthy: boolean
@@ -176,7 +176,7 @@ export async function labStatus(options: LabOptions = {}): Promise<LabStatusResu
   const state = readState(paths)
   if (!state?.providers) return { dir: paths.dir, exists: existsSync(paths.dir), servers: [], outcomes: [], healthy: false, warnings: [] }
   const servers = await Promise.all(
-    (Object.entries(state.servers) as [LabServerName, NonNullable<LabState['servers'][LabServerName]>][]).map(async ([name, record]) => ({ name, pid: record.pid, port: record.port, running: await isOurs(record, paths.dir) })),
+    (Object.entries(state.servers) as [LabServerName, NonNullable<LabState['servers'][LabServerName]>][]).map(async ([name, record]) => ({ name, pid: record.pid, listensOn: listensOn(record), running: await isOurs(record, paths.dir) })),
   )
   const secrets = new LabSecretStore(paths, options.keychain)
   const { context, close } = labContext(paths, new StateStore(paths, state), secrets, {}, state.providers, options)
@@ -269,7 +269,7 @@ export async function labDown(options: LabOptions = {}): Promise<LabDownResult> 
         if (!(await isOurs(record, paths.dir))) return
         // the apiserver keeps nothing of its own (etcd does) and drains slowly: it gets no grace
         await stopProcessGroup(record.pid, name === 'kube-apiserver' ? 0 : undefined)
-        actions.push(`stopped ${name} (pid ${record.pid}, 127.0.0.1:${record.port})`)
+        actions.push(`stopped ${name} (pid ${record.pid}, ${listensOn(record)})`)
       }),
     )
     await stopStrays()

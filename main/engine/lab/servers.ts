@@ -2,6 +2,7 @@
 // command line should change (a port moved, a binary was upgraded), and started on the ports it had before
 // unless another program took them meanwhile.
 import { createHash } from 'node:crypto'
+import { rmSync } from 'node:fs'
 import { commandLine, freePort, isAlive, isPortFree, ServerStartError, startServer, stopProcessGroup } from './process.ts'
 import { LabInterrupted, type StepHandle } from './runner.ts'
 import type { LabContext } from './context.ts'
@@ -23,8 +24,10 @@ export interface ServerLaunch {
 
 export interface OwnedServer {
   name: LabServerName
-  /** The ports it listens on, by role; `main` is the one clients use. */
+  /** The ports it listens on, by role; `main` is the one clients use. Empty for a server on a socket. */
   roles: string[]
+  /** The Unix socket it listens on instead of a port; a stale one is removed before it starts. */
+  socket?: string
   /** The main port, when the user asked for one. */
   explicitPort?: number
   /** The user's flag for that port, for messages. */
@@ -36,7 +39,7 @@ export class PortInUseError extends Error {}
 
 /** Ports the lab's recorded servers hold now, so asking for one of them again is not a conflict. */
 export function recordedPorts(record: ServerRecord | undefined): number[] {
-  return record ? [record.port, ...Object.values(record.ports ?? {})] : []
+  return record ? [...(record.port === undefined ? [] : [record.port]), ...Object.values(record.ports ?? {})] : []
 }
 
 export async function isOurs(record: ServerRecord | undefined, labDir: string): Promise<boolean> {
@@ -55,9 +58,10 @@ export async function ensureServer(step: StepHandle, context: LabContext, server
   const record = store.state.servers[server.name]
   const logFile = paths.log(server.name)
   step.alsoLog(logFile)
-  const recordedPortsByRole = record ? { ...record.ports, main: record.port } : undefined
+  const recordedPortsByRole: Record<string, number> | undefined = record ? { ...record.ports, ...(record.port === undefined ? {} : { main: record.port }) } : undefined
   if (await isOurs(record, paths.dir)) {
-    const ports = { ...recordedPortsByRole!, main: server.explicitPort ?? record!.port }
+    const main = server.explicitPort ?? record!.port
+    const ports = { ...recordedPortsByRole!, ...(main === undefined ? {} : { main }) }
     const wanted = server.launch(ports)
     const why = fingerprint(wanted) !== record!.fingerprint ? 'its command line or configuration changed' : (await wanted.isReady().catch(() => false)) ? undefined : 'it does not answer'
     if (!why) return recordedPortsByRole
@@ -88,6 +92,7 @@ export async function ensureServer(step: StepHandle, context: LabContext, server
   for (let attempt = 1; ; attempt++) {
     step.checkpoint()
     const launch = server.launch(ports)
+    if (server.socket) rmSync(server.socket, { force: true }) // left by a server that died: binding over it fails
     launch.prepare?.()
     try {
       const running = await startServer(
@@ -107,12 +112,12 @@ export async function ensureServer(step: StepHandle, context: LabContext, server
           onSpawn: (pid) =>
             store.update((state) => {
               const { main, ...others } = ports
-              state.servers[server.name] = { pid, port: main!, ports: others, fingerprint: fingerprint(launch), log: logFile, startedAt: new Date().toISOString() }
+              state.servers[server.name] = { pid, ...(server.socket ? { socket: server.socket } : { port: main! }), ports: others, fingerprint: fingerprint(launch), log: logFile, startedAt: new Date().toISOString() }
             }),
         },
         step.signal,
       )
-      step.changed(`started ${server.name} (pid ${running.pid}) on 127.0.0.1:${ports.main}`)
+      step.changed(`started ${server.name} (pid ${running.pid}) on ${server.socket ?? `127.0.0.1:${ports.main}`}`)
       return ports
     } catch (error) {
       store.update((state) => delete state.servers[server.name])

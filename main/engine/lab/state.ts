@@ -45,13 +45,20 @@ export class LabPaths {
 
 export interface ServerRecord {
   pid: number
-  /** The port clients use; `ports` holds any others (etcd's peer port, Vault's cluster port). */
-  port: number
+  /** The port on 127.0.0.1 clients use; `ports` holds any others (Vault's cluster port). */
+  port?: number
+  /** The Unix socket clients use instead, for a server that no port may expose (etcd). */
+  socket?: string
   ports?: Record<string, number>
   /** What it was started with; a server whose wanted command line differs is restarted. */
   fingerprint: string
   log: string
   startedAt: string
+}
+
+/** Where clients reach a server: its socket, or 127.0.0.1:port. */
+export function listensOn(record: ServerRecord): string {
+  return record.socket ?? `127.0.0.1:${record.port ?? '?'}`
 }
 
 /** Something `up` created in a server the lab does not own, and `down` removes. */

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { Agent, request } from 'node:https'
 import { join } from 'node:path'
-import { adminKubeconfig, kubeApiserverArgs, SERVICE_ACCOUNT_ISSUER, writeApiserverKeys } from '../../../main/engine/lab/cluster.ts'
+import { adminKubeconfig, ETCD_SOCKETS, etcdArgs, etcdHealthy, etcdUrl, kubeApiserverArgs, SERVICE_ACCOUNT_ISSUER, writeApiserverKeys } from '../../../main/engine/lab/cluster.ts'
 import { freePort, startServer, type RunningServer } from '../process.ts'
 
 export interface KubeInfo {
@@ -16,30 +16,21 @@ export interface KubeInfo {
   serviceAccountPublicKey: string
 }
 
-/** etcd on loopback, kept in the run dir; fsync off because the data dies with the run. */
+/** etcd on a Unix socket in the run dir, as the one-click lab runs it; fsync off because the data dies with the run. */
 export async function startEtcd(etcd: string, runDir: string, timeoutMs: number, signal: AbortSignal) {
   const dir = join(runDir, 'etcd')
-  mkdirSync(dir)
-  const [clientPort, peerPort] = [await freePort(), await freePort()]
-  const clientUrl = `http://127.0.0.1:${clientPort}`
-  const peerUrl = `http://127.0.0.1:${peerPort}`
+  mkdirSync(dir, { mode: 0o700 })
+  const socket = join(dir, ETCD_SOCKETS.client)
+  const clientUrl = etcdUrl(socket)
   const server = await startServer(
     {
       name: 'etcd',
       command: etcd,
-      args: [
-        `--data-dir=${join(dir, 'data')}`,
-        `--listen-client-urls=${clientUrl}`,
-        `--advertise-client-urls=${clientUrl}`,
-        `--listen-peer-urls=${peerUrl}`,
-        `--initial-advertise-peer-urls=${peerUrl}`,
-        `--initial-cluster=default=${peerUrl}`,
-        '--unsafe-no-fsync',
-        '--log-level=warn',
-      ],
+      args: etcdArgs(join(dir, 'data'), ['--unsafe-no-fsync']),
+      cwd: dir,
       logFile: join(dir, 'server.log'),
       timeoutMs,
-      isReady: async () => ((await (await fetch(`${clientUrl}/health`)).json()) as { health?: string }).health === 'true',
+      isReady: () => etcdHealthy(socket),
     },
     signal,
   )
