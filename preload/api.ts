@@ -128,6 +128,13 @@ export interface KvHistory {
  * One value, revealed or copied on the user's explicit request. It carries every stored byte (up to a hard cap of
  * 4 MiB), so copying gives exactly the stored bytes; the window itself displays only the first few KiB and says so.
  */
+/** What inspect:copy put on the clipboard: never the value itself. */
+export interface CopiedValue {
+  key: string
+  encoding: RevealedValue['encoding']
+  bytes: number
+}
+
 export interface RevealedValue {
   key: string
   /** utf8 for text, base64 for binary values (not valid UTF-8, or control bytes). */
@@ -200,6 +207,11 @@ export interface InvokeChannels {
   'inspect:keys': (target: InspectTarget) => InspectResult
   'inspect:reveal': (target: InspectTarget, key: string) => RevealedValue
   'inspect:history': (mount: string, path: string) => KvHistory
+  /**
+   * Puts one value on the system clipboard from the main process, and clears it after `seconds` if it is still
+   * there; the value never reaches the window. Only the Electron shell has it (`unavailable` in a browser).
+   */
+  'inspect:copy': (target: InspectTarget, key: string, seconds: number) => CopiedValue
   'proxy:stats': () => ProxyStats
   'proxy:clear': () => { cleared: number }
   'settings:get': () => Settings
@@ -219,6 +231,8 @@ export interface PushChannels {
   'proxy:changed': { kind: 'proxy' }
   'settings:changed': { kind: 'settings' }
   'lab:changed': { kind: 'lab' }
+  /** A value inspect:copy put on the clipboard was taken off again. */
+  'clipboard:cleared': { kind: 'clipboard' }
 }
 
 export type InvokeChannel = keyof InvokeChannels
@@ -239,6 +253,7 @@ export const INVOKE_CHANNELS = [
   'inspect:keys',
   'inspect:reveal',
   'inspect:history',
+  'inspect:copy',
   'proxy:stats',
   'proxy:clear',
   'settings:get',
@@ -247,7 +262,7 @@ export const INVOKE_CHANNELS = [
   'lab:status',
   'lab:up',
 ] as const satisfies readonly InvokeChannel[]
-export const PUSH_CHANNELS = ['health:changed', 'sync:changed', 'events:appended', 'proxy:changed', 'settings:changed', 'lab:changed'] as const satisfies readonly PushChannel[]
+export const PUSH_CHANNELS = ['health:changed', 'sync:changed', 'events:appended', 'proxy:changed', 'settings:changed', 'lab:changed', 'clipboard:cleared'] as const satisfies readonly PushChannel[]
 
 /** The longest resource key accepted: kind/namespace/name, each within Kubernetes' own limits. */
 const MAX_KEY_LENGTH = 64 + 1 + 63 + 1 + 253
@@ -298,6 +313,10 @@ export const ARGUMENT_CHECKS: { [C in InvokeChannel]: ArgumentCheck } = {
   'events:since': (args) => (args.length === 2 && isCount(args[0], Number.MAX_SAFE_INTEGER) && isCount(args[1], 10_000) ? undefined : 'events:since takes a sequence number and a limit (at most 10000)'),
   'inspect:keys': (args) => (args.length === 1 && isInspectTarget(args[0]) ? undefined : 'inspect:keys takes one target: {source: secret, namespace, name} or {source: kv, mount, path, version?}'),
   'inspect:reveal': (args) => (args.length === 2 && isInspectTarget(args[0]) && isDataKey(args[1]) ? undefined : 'inspect:reveal takes a target and the key to reveal'),
+  'inspect:copy': (args) =>
+    args.length === 3 && isInspectTarget(args[0]) && isDataKey(args[1]) && Number.isInteger(args[2]) && (args[2] as number) >= 1 && (args[2] as number) <= 3600
+      ? undefined
+      : 'inspect:copy takes a target, the key to copy and the seconds (1 to 3600) it may stay on the clipboard',
   'inspect:history': (args) => (args.length === 2 && isVaultPath(args[0]) && isVaultPath(args[1]) ? undefined : 'inspect:history takes a KV v2 mount and a secret path'),
   'proxy:stats': none('proxy:stats'),
   'proxy:clear': none('proxy:clear'),

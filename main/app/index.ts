@@ -58,7 +58,7 @@ async function start(): Promise<void> {
   // the sync engine keeps its Vault tokens in the encrypted client cache of Settings' cache folder
   const syncOptions = (name: string | undefined, cacheDir: string) => ({ clientCache: { file: syncClientCacheFile(cacheDir, name ?? kube?.config.getCurrentContext() ?? 'default'), keychain: new SystemKeychain() } })
   let cacheDir = defaultCacheDir(process.env)
-  const context = bridgeContext(engine, process.env, async (name) => void (await engine.startSync(name, syncOptions(name, cacheDir))))
+  const context = bridgeContext(engine, process.env, async (name) => void (await engine.startSync(name, syncOptions(name, cacheDir))), clipboard)
   // the same handlers and push hints as the daemon's browser twin (main/ui)
   const bridge = engineBridge(context)
   bridge.subscribe((channel, payload) => window?.webContents.send(channel, payload))

@@ -4,7 +4,7 @@
 //
 // A target is named in the route (#/inspect/<key>) as `secret:<namespace>/<name>` or `kv:<mount>:<path>`: a KV
 // mount may hold slashes (team/kv), and `:` never appears in a Vault path, so the colon keeps the two apart.
-import { isInspectTarget, type InspectResult, type InspectTarget, type KvHistory, type RevealedValue, type VaultTrayApi } from '../../preload/api.ts'
+import { BridgeError, isInspectTarget, type InspectResult, type InspectTarget, type KvHistory, type RevealedValue, type VaultTrayApi } from '../../preload/api.ts'
 
 /** Characters of a revealed value the window displays; copying always takes the whole value. */
 export const DISPLAY_LIMIT = 4096
@@ -183,27 +183,44 @@ async function clipboardClearSeconds(api: VaultTrayApi): Promise<number> {
   }
 }
 
-/** Copies one value without showing it: the value goes from the bridge to the clipboard and nowhere else. */
+/**
+ * Copies one value without showing it. In the Electron shell the main process writes the system clipboard and
+ * clears it (the value never reaches the window); a browser window gets the value and uses its own clipboard.
+ */
 export async function copy(api: VaultTrayApi, key: string, clipboard: ClipboardLike = navigator.clipboard): Promise<void> {
   // a plain object: structured clone (Electron IPC) cannot copy a $state proxy
   const target = $state.snapshot(inspect.target)
   if (!target) return
   inspect.copyError = undefined
   try {
+    const seconds = await clipboardClearSeconds(api)
+    const copied = await api.invoke('inspect:copy', target, key, seconds).catch((error: unknown) => {
+      if (error instanceof BridgeError && error.code === 'unavailable') return undefined
+      throw error
+    })
+    if (copied) {
+      inspect.copied = { key, base64: copied.encoding === 'base64', seconds, cleared: false }
+      return
+    }
     const value = await api.invoke('inspect:reveal', target, key)
     if (value.truncated) {
       const cli = target.source === 'kv' ? `vault kv get -mount=${target.mount} -field=${key} ${target.path}` : `kubectl get secret -n ${target.namespace} ${target.name} -o jsonpath='{.data.${key}}'`
       inspect.copyError = `${key} is ${formatBytes(value.bytes)}, too large to copy from the window: use ${cli}`
       return
     }
-    const seconds = await clipboardClearSeconds(api)
     if (guard?.clipboard !== clipboard) {
-      const onCleared = () => inspect.copied && (inspect.copied.cleared = true)
-      guard = { clipboard, ...clipboardGuard(clipboard, (retry) => window.addEventListener('focus', retry, { once: true }), onCleared) }
+      guard = { clipboard, ...clipboardGuard(clipboard, (retry) => window.addEventListener('focus', retry, { once: true }), markCleared) }
     }
     await guard.copy(value.value, seconds)
     inspect.copied = { key, base64: value.encoding === 'base64', seconds, cleared: false }
   } catch (error) {
     inspect.copyError = `${key} could not be copied: ${(error as Error).message}`
   }
+}
+
+const markCleared = () => inspect.copied && (inspect.copied.cleared = true)
+
+/** The main process says when it took a copied value off the clipboard; returns what stops listening. */
+export function followClipboard(api: VaultTrayApi): () => void {
+  return api.on('clipboard:cleared', markCleared)
 }

@@ -1,16 +1,22 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { InspectTarget, RevealedValue, VaultTrayApi } from '../../preload/api.ts'
-import { checkTarget, clipboardGuard, copy, describeChange, formatBytes, hide, hideAll, inspect, load, parseTargetKey, reveal, shownValue, targetKey, type ClipboardLike } from './inspect.svelte.ts'
+import { BridgeError, type InspectTarget, type RevealedValue, type VaultTrayApi } from '../../preload/api.ts'
+import { checkTarget, clipboardGuard, copy, followClipboard, describeChange, formatBytes, hide, hideAll, inspect, load, parseTargetKey, reveal, shownValue, targetKey, type ClipboardLike } from './inspect.svelte.ts'
 
 const VALUE = 'hunter2-not-for-the-dom'
 
 /** A bridge that answers inspection with one key, and counts what it was asked. */
-function fakeApi(settings: { clipboardClearSeconds: number } | Error = { clipboardClearSeconds: 3 }): VaultTrayApi & { calls: string[] } {
+function fakeApi(settings: { clipboardClearSeconds: number } | Error = { clipboardClearSeconds: 3 }, options: { mainCopies?: boolean } = {}): VaultTrayApi & { calls: string[]; push: (channel: string) => void } {
   const calls: string[] = []
+  const listeners = new Map<string, (payload: unknown) => void>()
   const revealed: RevealedValue = { key: 'password', encoding: 'utf8', value: VALUE, bytes: VALUE.length, truncated: false }
   const answers: Record<string, (...args: unknown[]) => unknown> = {
     'inspect:keys': (target) => ({ target, keys: [{ key: 'password', bytes: VALUE.length, binary: false }], detail: 'Opaque' }),
     'inspect:reveal': () => revealed,
+    // a browser window has no main process to copy for it
+    'inspect:copy': (_target, key) => {
+      if (!options.mainCopies) throw new BridgeError('unavailable', 'This window copies with its own clipboard access.')
+      return { key, encoding: 'utf8', bytes: VALUE.length }
+    },
     'settings:get': () => {
       if (settings instanceof Error) throw settings
       return settings
@@ -22,7 +28,11 @@ function fakeApi(settings: { clipboardClearSeconds: number } | Error = { clipboa
       calls.push(channel)
       return answers[channel]!(...args)
     }) as VaultTrayApi['invoke'],
-    on: () => () => {},
+    on: ((channel: string, listener: (payload: unknown) => void) => {
+      listeners.set(channel, listener)
+      return () => void listeners.delete(channel)
+    }) as VaultTrayApi['on'],
+    push: (channel) => listeners.get(channel)?.({ kind: 'clipboard' }),
   }
 }
 
@@ -134,6 +144,22 @@ describe('copying', () => {
     await vi.advanceTimersByTimeAsync(200)
     expect(clipboard.text).toBe('')
     expect(inspect.copied?.cleared).toBe(true)
+  })
+})
+
+describe('copying in the Electron shell', () => {
+  it('lets the main process copy: the value is never asked for, and its clearing is shown when it says so', async () => {
+    const api = fakeApi({ clipboardClearSeconds: 7 }, { mainCopies: true })
+    const clipboard = fakeClipboard()
+    const stop = followClipboard(api)
+    await load(api, secret)
+    await copy(api, 'password', clipboard)
+    expect(api.calls).not.toContain('inspect:reveal')
+    expect(clipboard.text).toBe('before')
+    expect(inspect.copied).toEqual({ key: 'password', base64: false, seconds: 7, cleared: false })
+    api.push('clipboard:cleared')
+    expect(inspect.copied?.cleared).toBe(true)
+    stop()
   })
 })
 

@@ -4,6 +4,7 @@ import type { PushChannel, PushChannels } from '../../../preload/api.ts'
 import type { Engine } from '../../engine/engine.ts'
 import { defaultLabDir } from '../../engine/lab/state.ts'
 import { settingsFilePath } from '../../engine/settings.ts'
+import type { SystemClipboard } from '../clipboard.ts'
 
 export type Push = <C extends PushChannel>(channel: C, payload: PushChannels[C]) => void
 
@@ -17,6 +18,8 @@ export interface BridgeContext {
   labDir: string
   /** Moves the running sync engine to another kube-context, with the options it was started with. */
   switchContext?: (context: string) => Promise<void>
+  /** The system clipboard, where the main process can write it (Electron); a browser window copies itself. */
+  clipboard?: SystemClipboard
 }
 
 /** One area of the API: its handlers, and the push hints it sends (subscribe returns what unsubscribes). */
@@ -28,6 +31,6 @@ export interface BridgePart<H> {
 }
 
 /** The context of a window on this engine, with the user's files where they live by default. */
-export function bridgeContext(engine: Engine, env: NodeJS.ProcessEnv, switchContext?: (context: string) => Promise<void>): BridgeContext {
-  return { engine, env, switchContext, settingsFile: settingsFilePath(env), labDir: defaultLabDir(env) }
+export function bridgeContext(engine: Engine, env: NodeJS.ProcessEnv, switchContext?: (context: string) => Promise<void>, clipboard?: SystemClipboard): BridgeContext {
+  return { engine, env, switchContext, clipboard, settingsFile: settingsFilePath(env), labDir: defaultLabDir(env) }
 }

@@ -6,7 +6,8 @@ import { VaultError } from '../../engine/vault/client.ts'
 import { KvV1, KvV2 } from '../../engine/vault/kv.ts'
 import { trimSlashes } from '../../engine/vault/paths.ts'
 import { diffKeys, digestValues, kvValueBytes, maskKeys, revealBytes } from '../inspect-values.ts'
-import type { BridgeContext, BridgePart } from './context.ts'
+import { ClipboardKeeper } from '../clipboard.ts'
+import type { BridgeContext, BridgePart, Push } from './context.ts'
 import { kubeAccess, kubeFailure } from './kube-access.ts'
 import { userVault } from './vault-access.ts'
 
@@ -19,7 +20,7 @@ interface Read {
   version?: InspectResult['version']
 }
 
-export function inspectPart(context: BridgeContext): BridgePart<Pick<InvokeHandlers, 'inspect:keys' | 'inspect:reveal' | 'inspect:history'>> {
+export function inspectPart(context: BridgeContext): BridgePart<Pick<InvokeHandlers, 'inspect:keys' | 'inspect:reveal' | 'inspect:history' | 'inspect:copy'>> {
   const kube = kubeAccess(context)
   const user = userVault(context)
   const vault = user.client
@@ -85,17 +86,35 @@ export function inspectPart(context: BridgeContext): BridgePart<Pick<InvokeHandl
     return { current: metadata.current_version, versions: entries.reverse() }
   }
 
+  async function valueOf(target: InspectTarget, key: string): Promise<Buffer> {
+    const { values } = await read(target)
+    const bytes = values.get(key)
+    if (!bytes) throw new BridgeError('not-found', `${describe(target)} has no key "${key}" (any more): reload the keys.`)
+    return bytes
+  }
+
+  const pushes = new Set<Push>()
+  const keeper = context.clipboard && new ClipboardKeeper(context.clipboard, () => pushes.forEach((push) => push('clipboard:cleared', { kind: 'clipboard' })))
+
   return {
+    subscribe(push) {
+      pushes.add(push)
+      return () => pushes.delete(push)
+    },
+    async stop() {
+      await keeper?.flush()
+    },
     handlers: {
       'inspect:keys': async (target) => {
         const { values, detail, version } = await read(target)
         return { target, keys: maskKeys(values), detail, ...(version && { version }) }
       },
-      'inspect:reveal': async (target, key) => {
-        const { values } = await read(target)
-        const bytes = values.get(key)
-        if (!bytes) throw new BridgeError('not-found', `${describe(target)} has no key "${key}" (any more): reload the keys.`)
-        return revealBytes(key, bytes)
+      'inspect:reveal': async (target, key) => revealBytes(key, await valueOf(target, key)),
+      'inspect:copy': async (target, key, seconds) => {
+        if (!keeper) throw new BridgeError('unavailable', 'This window copies with its own clipboard access.')
+        const value = revealBytes(key, await valueOf(target, key), Infinity) // all of it: it never reaches the window
+        await keeper.copy(value.value, seconds)
+        return { key, encoding: value.encoding, bytes: value.bytes }
       },
       'inspect:history': (mount, path) => history(mount, path).catch((error: unknown) => Promise.reject(failure(error))),
     },
