@@ -35,6 +35,12 @@ afterAll(async () => {
   await daemon?.stop()
 })
 
+/** The browser's WebSocket, as far as the page script below uses it (the tests' types have no DOM). */
+type BrowserSocket = new (
+  url: string,
+  protocols: string[],
+) => { onmessage: (event: { data: unknown }) => void; onopen: () => void; onclose: (event: { code: number }) => void; send(data: string): void }
+
 /** What a WebSocket opened from a page at `from` gets: the close code, or the first message. */
 async function openFrom(from: string, target: string, protocols: string[]): Promise<string> {
   const other = await browser.newPage()
@@ -43,7 +49,7 @@ async function openFrom(from: string, target: string, protocols: string[]): Prom
     return await other.evaluate(
       ([url, offered]) =>
         new Promise<string>((resolve) => {
-          const socket = new window.WebSocket(url!, offered)
+          const socket = new (globalThis as unknown as { WebSocket: BrowserSocket }).WebSocket(url!, offered)
           socket.onmessage = (event) => resolve(`message: ${String(event.data).slice(0, 80)}`)
           socket.onopen = () => socket.send(JSON.stringify({ type: 'invoke', id: 1, channel: 'health:get', args: [] }))
           socket.onclose = (event) => resolve(`closed ${event.code}`)

@@ -1,11 +1,15 @@
 // The one-click lab end to end, as a user runs it: `vault-tray lab up` from nothing (its own OpenBao, etcd +
 // kube-apiserver and PostgreSQL, the test lab's keychain), both Secrets synced and the dynamic credentials logging
 // in to PostgreSQL; `lab up` again changes nothing; `lab status` and `lab token`; `lab down` leaves nothing.
+import { execFile } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SystemKeychain } from '../../main/engine/cache/keychain.ts'
 import { labDown } from '../../main/engine/lab/lab.ts'
+import { lockDefaultCollection, startKeychain } from '../lab/servers/keychain.ts'
 import { STATIC_EXAMPLE_DATA, TUTORIAL } from '../../main/engine/lab/tutorial.ts'
 import { allPorts, labKube, labSecrets, labSnapshot, labTokenCount, leftovers, logsIn, readLabState, readSecretData, useTestKeychain, vaultTray, type CliRun } from './lab-helpers.ts'
 
@@ -131,47 +135,81 @@ describe('npm start with nothing configured', () => {
 })
 
 describe('npm start -- --sync on the lab', () => {
+  const data = mkdtempSync(join(tmpdir(), 'vault-tray-xdg-'))
+  const cacheDir = join(data, 'vault-tray', 'cache')
+  afterAll(() => rmSync(data, { recursive: true, force: true }))
+
+  /** One `npm start -- --sync` with nothing configured (so on the lab), stopped once both Secrets are synced; with the logins it made. */
+  async function startOnce(env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; logins: number }> {
+    const tokensBefore = await labTokenCount(dir)
+    let printed = ''
+    const synced = [`sync   VaultStaticSecret/${stat.namespace}/${stat.secret}  synced`, `sync   VaultDynamicSecret/${dynamic.namespace}/${dynamic.secret}  synced`]
+    const run = await vaultTray(['daemon', '--sync', '--metrics-port', '0', '--interval', '60'], {
+      env: { XDG_DATA_HOME: data, HOME: data, VAULT_ADDR: '', KUBECONFIG: '', ...env },
+      onStart: (child) =>
+        child.stdout!.on('data', (chunk: Buffer) => {
+          printed += chunk.toString()
+          if (synced.every((line) => printed.includes(line))) child.kill('SIGTERM')
+        }),
+    })
+    expect(run.code, run.stdout + run.stderr).toBe(0)
+    expect(run.stdout).toMatch(/^sync {3}vault-tray-lab {2}syncing: .*holds the writer Lease vault-secrets-operator\/b0d477c0\.hashicorp\.com/m)
+    return { stdout: run.stdout, logins: (await labTokenCount(dir)) - tokensBefore }
+  }
+  /** Sets a vault-tray keychain entry on another Secret Service, from a process of its own (a process keeps the bus it first used). */
+  async function keychainSetElsewhere(dbusAddress: string, account: string, secret: string): Promise<void> {
+    const script = `import('./main/engine/cache/keychain.ts').then(({ SystemKeychain }) => new SystemKeychain().set(process.env.ACCOUNT, process.env.SECRET))`
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', '-e', script], { env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: dbusAddress, ACCOUNT: account, SECRET: secret } })
+  }
+  const sealedLine = (kept: number) => new RegExp(`^sync {3}client cache: ${kept} Vault tokens kept in ${cacheDir}/\\S+, sealed`, 'm')
+
   it('resumes the lease lab up made, at each start: no new database user, no restart of exampleapp; the second start logs in nowhere', { timeout: 120_000 }, async () => {
     const before = await labSnapshot(dir)
     const deployment = `/apis/apps/v1/namespaces/${dynamic.namespace}/deployments/${dynamic.deployment}`
-    const data = mkdtempSync(join(tmpdir(), 'vault-tray-xdg-'))
+    mkdirSync(join(data, 'vault-tray'))
+    symlinkSync(dir, join(data, 'vault-tray', 'lab'))
+    // the tokens of the three VaultAuths are sealed with the lab's transit key, in the cache folder under HOME
+    const first = await startOnce()
+    expect(first.stdout).toMatch(sealedLine(0))
+    const second = await startOnce()
+    expect(second.stdout).toMatch(sealedLine(3))
+    console.log(`logins by the daemon: first start ${first.logins}, second start ${second.logins}`)
+    expect(first.logins).toBeGreaterThan(0)
+    expect(second.logins).toBe(0)
+    const after = await labSnapshot(dir)
+    console.log(`two daemon starts on the lab: leases ${(before.leases as { keys: string[] }).keys.length} → ${(after.leases as { keys: string[] }).keys.length}, PostgreSQL users ${(before.postgresUsers as string[]).length} → ${(after.postgresUsers as string[]).length}`)
+    expect(after.leases).toEqual(before.leases)
+    expect(after.postgresUsers).toEqual(before.postgresUsers)
+    expect((after.kube as Record<string, string>)[deployment]).toBe((before.kube as Record<string, string>)[deployment])
+    const api = labKube(dir)
+    expect(await logsIn(dir, await readSecretData(api, dynamic.namespace, dynamic.destination))).toBe(true)
+    api.close()
+  })
+
+  it('with the keychain locked, says so, logs in and keeps the file untouched; unlocked, the next start restores every token', { timeout: 120_000 }, async () => {
+    const file = join(cacheDir, readdirSync(cacheDir).find((name) => name.startsWith('sync-'))!)
+    const kept = readFileSync(file)
+    const controller = new AbortController()
+    const locked = await startKeychain(mkdtempSync(join(tmpdir(), 'vault-tray-locked-')), 20_000, controller.signal)
     try {
-      mkdirSync(join(data, 'vault-tray'))
-      symlinkSync(dir, join(data, 'vault-tray', 'lab'))
-      const logins: number[] = []
-      for (let start = 1; start <= 2; start++) {
-        const tokensBefore = await labTokenCount(dir)
-        let printed = ''
-        const synced = [`sync   VaultStaticSecret/${stat.namespace}/${stat.secret}  synced`, `sync   VaultDynamicSecret/${dynamic.namespace}/${dynamic.secret}  synced`]
-        const run = await vaultTray(['daemon', '--sync', '--metrics-port', '0', '--interval', '60'], {
-          env: { XDG_DATA_HOME: data, HOME: data, VAULT_ADDR: '', KUBECONFIG: '' },
-          onStart: (child) =>
-            child.stdout!.on('data', (chunk: Buffer) => {
-              printed += chunk.toString()
-              if (synced.every((line) => printed.includes(line))) child.kill('SIGTERM')
-            }),
-        })
-        expect(run.code, run.stdout + run.stderr).toBe(0)
-        expect(run.stdout).toMatch(/^sync {3}vault-tray-lab {2}syncing: .*holds the writer Lease vault-secrets-operator\/b0d477c0\.hashicorp\.com/m)
-        // the tokens of the three VaultAuths are sealed with the lab's transit key, in the cache folder under HOME
-        const kept = start === 1 ? 0 : 3
-        expect(run.stdout).toMatch(new RegExp(`^sync {3}client cache: ${kept} Vault tokens kept in ${join(data, 'vault-tray', 'cache')}/\\S+, sealed`, 'm'))
-        logins.push((await labTokenCount(dir)) - tokensBefore)
-      }
-      console.log(`logins by the daemon: first start ${logins[0]}, second start ${logins[1]}`)
-      expect(logins[0]).toBeGreaterThan(0)
-      expect(logins[1]).toBe(0)
-      const after = await labSnapshot(dir)
-      console.log(`two daemon starts on the lab: leases ${(before.leases as { keys: string[] }).keys.length} → ${(after.leases as { keys: string[] }).keys.length}, PostgreSQL users ${(before.postgresUsers as string[]).length} → ${(after.postgresUsers as string[]).length}`)
-      expect(after.leases).toEqual(before.leases)
-      expect(after.postgresUsers).toEqual(before.postgresUsers)
-      expect((after.kube as Record<string, string>)[deployment]).toBe((before.kube as Record<string, string>)[deployment])
-      const api = labKube(dir)
-      expect(await logsIn(dir, await readSecretData(api, dynamic.namespace, dynamic.destination))).toBe(true)
-      api.close()
+      // the locked keychain holds the cache's key, as the user's own would: copied there, then locked
+      const account = `sync-client-cache:${file}`
+      const secret = await new SystemKeychain().get(account)
+      expect(secret).not.toBeNull()
+      await keychainSetElsewhere(locked.info.dbusAddress, account, secret!)
+      await lockDefaultCollection(locked.info.dbusAddress)
+      const run = await startOnce({ DBUS_SESSION_BUS_ADDRESS: locked.info.dbusAddress })
+      expect(run.stdout).toMatch(new RegExp(`^sync {3}client cache: The OS keychain cannot be used \\(.*prompt was dismissed\\)\\. Unlock it.* ${file} is kept as it is\\.$`, 'm'))
+      // one login for each VaultAuth of a secret; the storage VaultAuth is not used while the keychain is locked
+      expect(run.logins).toBe(2)
+      expect(readFileSync(file).equals(kept)).toBe(true)
     } finally {
-      rmSync(data, { recursive: true, force: true })
+      await locked.server.stop()
+      controller.abort()
     }
+    const unlocked = await startOnce()
+    expect(unlocked.stdout).toMatch(sealedLine(3))
+    expect(unlocked.logins).toBe(0)
   })
 })
 

@@ -1,7 +1,7 @@
 // The sync engine's encrypted client cache across restarts, against the real OpenBao, kube-apiserver and the
 // Secret Service keychain. Logins are counted where Vault counts them: each AppRole login uses up one use of
 // its secret ID, so the uses left say exactly how many logins there were.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -30,6 +30,15 @@ async function appRoleLogin(role: 'storage' | 'app', policies: string[], secretN
   secretIds[role] = secret.secret_id
   await apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `${role}-approle`, namespace: secretNamespace }, data: { id: Buffer.from(secret.secret_id).toString('base64') } } as never)
   return { roleId: id.role_id }
+}
+
+/** Revokes every token the app's AppRole login made, as an admin would behind the engine's back. */
+async function revokeAppTokens(): Promise<void> {
+  const { data } = await bao<{ data: { keys: string[] } }>('LIST', 'auth/token/accessors')
+  for (const accessor of data.keys) {
+    const { data: token } = await bao<{ data: { meta?: Record<string, string> | null; path: string } }>('POST', 'auth/token/lookup-accessor', { accessor })
+    if (token.path === `auth/${approle}/login` && token.meta?.role_name === 'app') await bao('POST', 'auth/token/revoke-accessor', { accessor })
+  }
 }
 
 async function usesLeft(role: 'storage' | 'app'): Promise<number> {
@@ -106,16 +115,36 @@ describe('the sync engine with the encrypted client cache', () => {
 
   it('a token revoked while the engine was stopped is replaced by one login, and the rest is kept', async () => {
     await run({ cache: true }) // the file now holds this run's tokens
-    const { data } = await bao<{ data: { keys: string[] } }>('LIST', 'auth/token/accessors')
-    for (const accessor of data.keys) {
-      const { data: token } = await bao<{ data: { meta?: Record<string, string> | null; path: string } }>('POST', 'auth/token/lookup-accessor', { accessor })
-      if (token.path === `auth/${approle}/login` && token.meta?.role_name === 'app') await bao('POST', 'auth/token/revoke-accessor', { accessor })
-    }
+    await revokeAppTokens()
     const before = await logins()
     await run({ cache: true })
     const after = await logins()
     expect(before.app - after.app).toBe(1)
     expect(after.storage).toBe(before.storage)
+  })
+
+  it('a transit key rotated meanwhile still opens the cache: no login', async () => {
+    await run({ cache: true })
+    await bao('POST', `${transit}/keys/cache/rotate`)
+    const before = await logins()
+    const { status } = await run({ cache: true })
+    expect(status).toMatchObject({ model: 'direct-encrypted', restored: 2 })
+    expect(await logins()).toEqual(before)
+  })
+
+  it('a cache file replaced by an older copy: its revoked token is replaced by one login, never used', async () => {
+    await run({ cache: true })
+    const older = join(dir, 'older-copy.cache')
+    copyFileSync(file, older)
+    await revokeAppTokens()
+    await run({ cache: true }) // logs in again and keeps the new token
+    copyFileSync(older, file) // the older copy comes back, with the revoked token in it
+    const before = await logins()
+    const { events } = await run({ cache: true })
+    expect(before.app - (await usesLeft('app'))).toBe(1)
+    expect(await usesLeft('storage')).toBe(before.storage)
+    const failures = events.filter((event) => event.kind === 'record' && event.record.state === 'failing')
+    expect(failures).toEqual([])
   })
 
   it('a damaged cache file is set aside, said, and the engine logs in and syncs', async () => {
@@ -126,6 +155,20 @@ describe('the sync engine with the encrypted client cache', () => {
     expect(status?.model === 'direct-encrypted' && status.detail).toMatch(/could not be used: .*moved to /)
     const after = await logins()
     expect(before.app - after.app).toBe(1)
+  })
+
+  it('a transit key deleted meanwhile: said, one login per VaultAuth, and the Secret still synced', async () => {
+    await run({ cache: true })
+    await bao('POST', `${transit}/keys/cache/config`, { deletion_allowed: true })
+    await bao('DELETE', `${transit}/keys/cache`)
+    const before = await logins()
+    const { status, events } = await run({ cache: true })
+    // the old file can never be opened again (set aside), and nothing new can be sealed: said as locked
+    expect(status).toMatchObject({ model: 'locked' })
+    expect(status?.model === 'locked' && status.reason).toMatch(/^The client cache cannot be sealed with transit \S+\/cache \(.*encryption key not found.*\)\. Check that the key exists .*moved to \S+\.unreadable-/)
+    const after = await logins()
+    expect(before.app - after.app).toBe(1)
+    expect(events.some((event) => event.kind === 'record' && event.record.state === 'synced')).toBe(true)
   })
 
   it('says why it stays in memory when no VaultAuth is labelled for storage encryption', async () => {

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Clock } from '../clock.ts'
 import { ClientCache } from '../cache/client-cache.ts'
-import type { Keychain } from '../cache/keychain.ts'
+import { KeychainUnavailableError, type Keychain } from '../cache/keychain.ts'
 import type { Logger } from '../telemetry/log.ts'
 import type { VaultToken } from '../vault/auth.ts'
 import { Transit } from '../vault/engines.ts'
@@ -92,9 +92,22 @@ export class TokenCache implements TokenStore {
         return access.token() // resumes the session's token if Vault still honours it (keep() then follows it)
       })
       cache.setSession(this.#session) // load put back the file's session; the live token is ours
-      const restored = cache.withPrefix(TOKEN_PREFIX).length
+      // what the file held: the storage VaultAuth's login inside load() is this run's, not restored
+      const restored = loaded.restored
       if (cache.model === 'memory') return this.#say({ model: 'locked', reason: `${loaded.problem ?? 'The client cache cannot be opened.'}` })
       const sealed = `sealed with transit ${mount}/${keyName} (VaultAuth ${operatorNamespace}/${storage.metadata.name}) and the OS keychain`
+      // a save now proves the cache can be sealed (a new file asks transit for a data key): otherwise say so at once
+      try {
+        await cache.save(await access.token())
+      } catch (error) {
+        this.#cache = undefined
+        const problem = loaded.problem ? ` ${loaded.problem}` : ''
+        const why =
+          error instanceof KeychainUnavailableError
+            ? error.message
+            : `The client cache cannot be sealed with transit ${mount}/${keyName} (${(error as Error).message}). Check that the key exists and that VaultAuth ${operatorNamespace}/${storage.metadata.name}'s token has "update" on ${mount}/datakey/plaintext/${keyName}.`
+        return this.#say({ model: 'locked', reason: `${why} Vault tokens are kept in memory this run.${problem}` })
+      }
       return this.#say({ model: 'direct-encrypted', file, restored, detail: `${restored} Vault token${restored === 1 ? '' : 's'} kept in ${file}, ${sealed}${loaded.problem ? `; ${loaded.problem}` : ''}` })
     } catch (error) {
       this.#cache = undefined

@@ -51,3 +51,12 @@ export async function startKeychain(runDir: string, timeoutMs: number, signal: A
   )
   return { server, info: { dbusAddress } satisfies KeychainInfo }
 }
+
+/** Locks the default collection, as a screen lock leaves it: reading a secret then needs a prompt, which is refused. */
+export async function lockDefaultCollection(dbusAddress: string): Promise<void> {
+  const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: dbusAddress }
+  const call = (method: string, argument: string) => run('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets', `org.freedesktop.Secret.Service.${method}`, argument], { env })
+  const collection = /object path "([^"]+)"/.exec((await call('ReadAlias', 'string:default')).stdout)?.[1]
+  if (!collection) throw new Error('the keychain has no default collection to lock')
+  await call('Lock', `array:objpath:${collection}`)
+}
