@@ -26,7 +26,7 @@ import { LAB_HELP, LAB_USAGE, LabUsageError, runLabCommand } from './engine/lab/
 import { labEndpoints } from './engine/lab/lab.ts'
 import { WriterLockHeld } from './engine/sync/writer-lease.ts'
 
-const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS] [--sync [--context NAME] [--namespace NS]... [--mode auto|write|observe] [--metrics-port PORT]] [--ui [--ui-port PORT]] [--proxy [--proxy-port PORT]]
+const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS] [--sync [--context NAME] [--namespace NS]... [--mode auto|write|observe] [--metrics-port PORT] [--client-cache-persistence-model direct-encrypted|none]] [--ui [--ui-port PORT]] [--proxy [--proxy-port PORT]]
        vault-tray crds install [--context NAME] [--take-over]
        vault-tray preflight [--context NAME] [--namespace NS]
        vault-tray token-helper get|store|erase
@@ -43,6 +43,7 @@ const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS] [
     --namespace sync only this namespace (repeat for more; default: all)
     --mode      auto (observe when VSO runs in the cluster, the default), write, or observe
     --metrics-port  serve Prometheus metrics on 127.0.0.1:PORT/metrics (default 9464; 0 picks a free port)
+    --client-cache-persistence-model  direct-encrypted (the default: Vault tokens survive a restart, sealed) or none
     --ui        serve the window to a browser on 127.0.0.1 and print its address, with a per-run token
     --ui-port   the port for --ui (default: a free one)
     --proxy     also run the local Vault proxy on 127.0.0.1 (see \`proxy\`), shown in the window's Proxy view
@@ -90,8 +91,13 @@ async function daemon(args: string[]): Promise<number> {
       'ui-port': { type: 'string' },
       proxy: { type: 'boolean', default: false },
       'proxy-port': { type: 'string' },
+      'client-cache-persistence-model': { type: 'string', default: 'direct-encrypted' },
     },
   })
+  const persistence = values['client-cache-persistence-model']
+  if (persistence !== 'direct-encrypted' && persistence !== 'none') {
+    throw new UsageError(`--client-cache-persistence-model must be direct-encrypted or none, not "${persistence}" (VSO's direct-unencrypted is refused: a token is never written in plaintext)`)
+  }
   const intervalSeconds = Number(values.interval)
   if (!Number.isFinite(intervalSeconds) || intervalSeconds <= 0) throw new UsageError(`--interval must be a positive number of seconds, not "${values.interval}"`)
 
@@ -166,7 +172,7 @@ function stopRequested(): Promise<void> {
 async function startSync(
   engine: Engine,
   kube: LoadedKubeConfig | undefined,
-  values: { context?: string; namespace?: string[]; mode?: string; 'metrics-port'?: string; json?: boolean },
+  values: { context?: string; namespace?: string[]; mode?: string; 'metrics-port'?: string; json?: boolean; 'client-cache-persistence-model'?: string },
   cacheDir: string,
 ): Promise<{ stop: () => Promise<void>; switchTo: (context: string) => Promise<void> }> {
   if (!kube) throw new UsageError('--sync needs a kube-context: set KUBECONFIG, or start the lab.')
@@ -197,7 +203,10 @@ async function startSync(
     },
     log: createLogger(),
     version: VERSION,
-    clientCache: { file: syncClientCacheFile(cacheDir, name), keychain: new SystemKeychain() },
+    clientCache:
+      values['client-cache-persistence-model'] === 'none'
+        ? { off: 'Vault tokens are kept in memory only: --client-cache-persistence-model none. Each restart logs in again.' }
+        : { file: syncClientCacheFile(cacheDir, name), keychain: new SystemKeychain() },
     ledger: fileLedger(join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'vault-tray', 'sync', `${name}.leases.json`), (message) => console.error(message)),
   })
   let sync = await engine.startSync(context, options(context))

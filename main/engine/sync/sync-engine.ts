@@ -63,9 +63,15 @@ export interface SyncEngineOptions {
   onEvent?: (event: SyncEvent) => void
   /** The writer election (writer-lease.ts): where the local lock lives, and the Lease timing (tests shorten it). */
   writer?: { runtimeDir?: string; timing?: typeof LEASE_TIMING }
-  /** The persisted client cache (token-cache.ts): Vault tokens survive restarts. In memory when unset. */
-  clientCache?: { file: string; keychain: Keychain }
+  /**
+   * The persisted client cache (token-cache.ts): Vault tokens survive restarts. `off` turns it off with the reason
+   * the window shows (VSO's persistence model `none`); unset, there is no client cache to speak of.
+   */
+  clientCache?: { file: string; keychain: Keychain } | { off: string }
 }
+
+/** How long stop() lets reconciles under way finish their writes. */
+const STOP_GRACE_MS = 10_000
 
 export interface ResourceControl {
   paused: boolean
@@ -125,6 +131,7 @@ export class SyncEngine {
   readonly #services: SyncServices
   readonly #vault: VaultClientFactory
   readonly #tokenCache: TokenCache | undefined
+  readonly #cacheOff: TokenCacheStatus | undefined
   #mode: SyncMode = 'write'
   /** Why the mode is what it is: the operator check, then the writer Lease. */
   #modeEvidence: string[] = []
@@ -145,7 +152,9 @@ export class SyncEngine {
     this.kube = new KubeApi(kubeConfig)
     this.registry = options.registry ?? new Registry()
     const metrics = syncMetrics(this.registry, () => this.#snapshot(), options.version ?? '0.0.0')
-    this.#tokenCache = options.clientCache && new TokenCache({ ...options.clientCache, clock, log: this.#options.log })
+    const cache = options.clientCache
+    this.#tokenCache = cache && 'file' in cache ? new TokenCache({ ...cache, clock, log: this.#options.log }) : undefined
+    this.#cacheOff = cache && 'off' in cache ? { model: 'memory', reason: cache.off } : undefined
     this.#vault = new VaultClientFactory(
       this.kube,
       kubeConfig,
@@ -216,7 +225,7 @@ export class SyncEngine {
 
   /** Before the first reconcile: the tokens of the last run are there to be taken up instead of logging in. */
   async #openTokenCache(): Promise<void> {
-    if (!this.#tokenCache) return
+    if (!this.#tokenCache) return this.#cacheOff && this.#emit({ kind: 'client-cache', status: this.#cacheOff })
     const { operatorNamespace } = this.#options
     const connectionOf = (auth: VaultAuth) => {
       try {
@@ -232,7 +241,7 @@ export class SyncEngine {
 
   /** The persisted client cache, as the window shows it; undefined when the engine has none. */
   clientCache(): TokenCacheStatus | undefined {
-    return this.#tokenCache?.status
+    return this.#tokenCache?.status ?? this.#cacheOff
   }
 
   /** Leases recorded before a stop whose resource is gone now: it was deleted while the engine was away. */
@@ -264,6 +273,11 @@ export class SyncEngine {
   async stop(): Promise<void> {
     this.#stopped = true
     this.#queue.stop()
+    // a reconcile under way finishes its writes first: a lease it minted is then in its Secret and status, where the
+    // next start resumes it; cut short, it would be an orphan and the next start would mint another
+    let cancelGrace = () => {}
+    await Promise.race([this.#queue.whenIdle(), new Promise<void>((resolve) => (cancelGrace = this.#options.clock.schedule(resolve, STOP_GRACE_MS)))])
+    cancelGrace()
     await this.#election?.stop()
     this.#election = undefined
     this.#unlock?.()
