@@ -16,22 +16,45 @@ export function vaultClient(options: ConstructorParameters<typeof VaultClient>[1
   return new VaultClient({ address: lab.openbao.address, skipVerify: false }, options)
 }
 
-/** A call to the lab's OpenBao with its root token; throws on any non-2xx answer. */
-export async function bao<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${lab.openbao.address}/v1/${path}`, {
-    method,
-    headers: { 'X-Vault-Token': lab.openbao.rootToken, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  const text = await response.text()
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`)
-  return (text ? JSON.parse(text) : undefined) as T
+/** One of the lab's two Vault servers, reached as its administrator (root token). */
+export interface VaultServer {
+  name: 'OpenBao' | 'Vault'
+  address: string
+  rootToken: string
+  unsealKey: string
+  /** A call with the root token; throws on any non-2xx answer. */
+  call<T = unknown>(method: string, path: string, body?: unknown): Promise<T>
 }
 
+function vaultServer(name: VaultServer['name'], info: typeof lab.openbao): VaultServer {
+  return {
+    name,
+    ...info,
+    async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+      const response = await fetch(`${info.address}/v1/${path}`, {
+        method,
+        headers: { 'X-Vault-Token': info.rootToken, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+      const text = await response.text()
+      if (!response.ok) throw new Error(`${name}: ${method} ${path}: ${response.status} ${text}`)
+      return (text ? JSON.parse(text) : undefined) as T
+    },
+  }
+}
+
+export const OPENBAO = vaultServer('OpenBao', lab.openbao)
+export const VAULT = vaultServer('Vault', lab.vault)
+/** The suites that talk to Vault run once per server: `for (const server of VAULT_SERVERS) describe(server.name, …)`. */
+export const VAULT_SERVERS: readonly VaultServer[] = [OPENBAO, VAULT]
+
+/** A call to the lab's OpenBao with its root token; throws on any non-2xx answer. */
+export const bao = <T = unknown>(method: string, path: string, body?: unknown): Promise<T> => OPENBAO.call<T>(method, path, body)
+
 /** A token with just these policies (HCL bodies), for tests that need less than root. */
-export async function tokenWithPolicy(name: string, policy: string, options: Record<string, unknown> = {}): Promise<string> {
-  await bao('PUT', `sys/policies/acl/${name}`, { policy })
-  const { auth } = await bao<{ auth: { client_token: string } }>('POST', 'auth/token/create', { policies: [name], ttl: '10m', ...options })
+export async function tokenWithPolicy(name: string, policy: string, options: Record<string, unknown> = {}, server: VaultServer = OPENBAO): Promise<string> {
+  await server.call('PUT', `sys/policies/acl/${name}`, { policy })
+  const { auth } = await server.call<{ auth: { client_token: string } }>('POST', 'auth/token/create', { policies: [name], ttl: '10m', ...options })
   return auth.client_token
 }
 
@@ -62,17 +85,17 @@ export async function grantTokenReview(namespace: string, serviceAccount: string
 }
 
 /** A database secrets engine on the lab's PostgreSQL with a role `app`; returns the creds path. */
-export async function databaseRole(ttls: { default_ttl: string; max_ttl: string }): Promise<string> {
+export async function databaseRole(ttls: { default_ttl: string; max_ttl: string }, server: VaultServer = OPENBAO): Promise<string> {
   const mount = unique('database')
-  await bao('POST', `sys/mounts/${mount}`, { type: 'database' })
-  await bao('POST', `${mount}/config/postgres`, {
+  await server.call('POST', `sys/mounts/${mount}`, { type: 'database' })
+  await server.call('POST', `${mount}/config/postgres`, {
     plugin_name: 'postgresql-database-plugin',
     connection_url: `postgresql://{{username}}:{{password}}@${lab.postgres.host}:${lab.postgres.port}/postgres?sslmode=disable`,
     username: lab.postgres.user,
     password: lab.postgres.password,
     allowed_roles: ['app'],
   })
-  await bao('POST', `${mount}/roles/app`, {
+  await server.call('POST', `${mount}/roles/app`, {
     db_name: 'postgres',
     creation_statements: [`CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';`],
     ...ttls,

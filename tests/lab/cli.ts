@@ -10,8 +10,9 @@ if (command === 'install') {
 } else if (command === 'up') {
   const lab = await startLab()
   console.log(describeTimings(lab))
-  const { openbao, kube, postgres, runDir } = lab.info
+  const { openbao, vault, kube, postgres, runDir } = lab.info
   console.log(`\nexport VAULT_ADDR=${openbao.address} VAULT_TOKEN=${openbao.rootToken}\nexport KUBECONFIG=${kube.kubeconfig}`)
+  console.log(`HashiCorp Vault beside it: VAULT_ADDR=${vault.address} VAULT_TOKEN=${vault.rootToken}`)
   console.log(`PostgreSQL: ${postgres.user}@${postgres.host}:${postgres.port} (password in ${runDir}/postgres/password)`)
   console.log('\nThe lab runs until Ctrl-C.')
   await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve))

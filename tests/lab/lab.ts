@@ -1,4 +1,4 @@
-// The test lab: real OpenBao, etcd + kube-apiserver, PostgreSQL, a Secret Service keychain and Chromium,
+// The test lab: real OpenBao and HashiCorp Vault, etcd + kube-apiserver, PostgreSQL, a Secret Service keychain and Chromium,
 // started side by side in one temporary directory and torn down with it.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -7,18 +7,20 @@ import { ensureLabTools, type InstallStep } from './install.ts'
 import { ServerStartError, type RunningServer } from './process.ts'
 import { startKeychain, type KeychainInfo } from './servers/keychain.ts'
 import { startEtcd, startKubeApiserver, type KubeInfo } from './servers/kube.ts'
-import { startOpenBao, type OpenBaoInfo } from './servers/openbao.ts'
+import { startOpenBao, startVault, type OpenBaoInfo } from './servers/openbao.ts'
 import { startPostgres, type PostgresInfo } from './servers/postgres.ts'
 
 export interface LabInfo {
   runDir: string
   openbao: OpenBaoInfo
+  /** HashiCorp Vault CE 1.14 beside OpenBao, with event notifications (`-experiment events.alpha1`). */
+  vault: OpenBaoInfo
   kube: KubeInfo
   postgres: PostgresInfo
   keychain: KeychainInfo
   chromium: { executablePath: string; args: string[] }
   /** The installed binaries, for tests that start servers of their own. */
-  binaries: { bao: string; etcd: string; kubeApiserver: string }
+  binaries: { bao: string; vault: string; etcd: string; kubeApiserver: string }
 }
 
 export interface Lab {
@@ -29,7 +31,7 @@ export interface Lab {
   stop(): Promise<void>
 }
 
-export type LabServer = 'openbao' | 'etcd' | 'kube-apiserver' | 'postgres' | 'keychain'
+export type LabServer = 'openbao' | 'vault' | 'etcd' | 'kube-apiserver' | 'postgres' | 'keychain'
 
 export interface LabOptions {
   /** Time limit for each server to become ready. */
@@ -38,6 +40,7 @@ export interface LabOptions {
 
 const DEFAULT_TIMEOUTS_MS: Record<LabServer, number> = {
   openbao: 30_000,
+  vault: 30_000,
   etcd: 30_000,
   'kube-apiserver': 90_000,
   postgres: 30_000,
@@ -88,8 +91,9 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   }
   const t = installed.tools
 
-  const [openbao, kube, postgres, keychain] = await Promise.allSettled([
+  const [openbao, vault, kube, postgres, keychain] = await Promise.allSettled([
     part('openbao', () => startOpenBao(t.bao, runDir, timeouts.openbao, signal)),
+    part('vault', () => startVault(t.vault, runDir, timeouts.vault, signal)),
     part('etcd', () => startEtcd(t.etcd, runDir, timeouts.etcd, signal)).then((etcd) =>
       part('kube-apiserver', () => startKubeApiserver(t.kubeApiserver, etcd.clientUrl, runDir, timeouts['kube-apiserver'], signal)),
     ),
@@ -100,9 +104,9 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     await Promise.all(servers.map((server) => server.stop()))
     rmSync(runDir, { recursive: true, force: true })
   }
-  if (openbao.status === 'rejected' || kube.status === 'rejected' || postgres.status === 'rejected' || keychain.status === 'rejected') {
+  if (openbao.status === 'rejected' || vault.status === 'rejected' || kube.status === 'rejected' || postgres.status === 'rejected' || keychain.status === 'rejected') {
     await stop()
-    const failures = [openbao, kube, postgres, keychain].flatMap((result) => (result.status === 'rejected' ? [result.reason as Error] : []))
+    const failures = [openbao, vault, kube, postgres, keychain].flatMap((result) => (result.status === 'rejected' ? [result.reason as Error] : []))
     // the cause first, then the parts that were stopped because of it
     failures.sort((a, b) => Number(isAborted(a)) - Number(isAborted(b)))
     throw new LabStartError(runDir, failures)
@@ -111,11 +115,12 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     info: {
       runDir,
       openbao: openbao.value.info,
+      vault: vault.value.info,
       kube: kube.value.info,
       postgres: postgres.value.info,
       keychain: keychain.value.info,
       chromium: { executablePath: t.chromium, args: CHROMIUM_ARGS },
-      binaries: { bao: t.bao, etcd: t.etcd, kubeApiserver: t.kubeApiserver },
+      binaries: { bao: t.bao, vault: t.vault, etcd: t.etcd, kubeApiserver: t.kubeApiserver },
     },
     installSteps: installed.steps,
     readyMs,

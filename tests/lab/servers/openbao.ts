@@ -11,8 +11,17 @@ export interface OpenBaoInfo {
 }
 
 /** `bao server -dev`: in memory, unsealed, on a free loopback port with a random root token. */
-export async function startOpenBao(bao: string, runDir: string, timeoutMs: number, signal: AbortSignal) {
-  const dir = join(runDir, 'openbao')
+export function startOpenBao(bao: string, runDir: string, timeoutMs: number, signal: AbortSignal) {
+  return startDevServer('openbao', bao, [], runDir, timeoutMs, signal)
+}
+
+/** `vault server -dev` (HashiCorp Vault CE 1.14), the same way, with event notifications turned on. */
+export function startVault(vault: string, runDir: string, timeoutMs: number, signal: AbortSignal) {
+  return startDevServer('vault', vault, ['-experiment', 'events.alpha1'], runDir, timeoutMs, signal)
+}
+
+async function startDevServer(name: 'openbao' | 'vault', binary: string, extraArgs: string[], runDir: string, timeoutMs: number, signal: AbortSignal) {
+  const dir = join(runDir, name)
   mkdirSync(dir)
   const port = await freePort()
   const address = `http://127.0.0.1:${port}`
@@ -20,9 +29,9 @@ export async function startOpenBao(bao: string, runDir: string, timeoutMs: numbe
   const logFile = join(dir, 'server.log')
   const server: RunningServer = await startServer(
     {
-      name: 'openbao',
-      command: bao,
-      args: ['server', '-dev', `-dev-listen-address=127.0.0.1:${port}`, `-dev-root-token-id=${rootToken}`, '-dev-no-store-token'],
+      name,
+      command: binary,
+      args: ['server', '-dev', `-dev-listen-address=127.0.0.1:${port}`, `-dev-root-token-id=${rootToken}`, '-dev-no-store-token', ...extraArgs],
       // HOME in the run dir: nothing of the user's (~/.vault-token, ~/.vault) is read or written
       env: { ...process.env, HOME: dir, VAULT_ADDR: address, BAO_ADDR: address },
       cwd: dir,
