@@ -12,8 +12,8 @@ export const clock = systemClock
 /** A name no other test uses, for mounts, namespaces and roles. */
 export const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`
 
-export function vaultClient(options: ConstructorParameters<typeof VaultClient>[1] = {}): VaultClient {
-  return new VaultClient({ address: lab.openbao.address, skipVerify: false }, options)
+export function vaultClient(options: ConstructorParameters<typeof VaultClient>[1] = {}, server: { address: string } = lab.openbao): VaultClient {
+  return new VaultClient({ address: server.address, skipVerify: false }, options)
 }
 
 /** One of the lab's two Vault servers, reached as its administrator (root token). */
@@ -22,14 +22,17 @@ export interface VaultServer {
   address: string
   rootToken: string
   unsealKey: string
+  /** Its CLI (`bao` or `vault`), for tests that run it. */
+  cli: string
   /** A call with the root token; throws on any non-2xx answer. */
   call<T = unknown>(method: string, path: string, body?: unknown): Promise<T>
 }
 
-function vaultServer(name: VaultServer['name'], info: typeof lab.openbao): VaultServer {
+function vaultServer(name: VaultServer['name'], info: typeof lab.openbao, cli: string): VaultServer {
   return {
     name,
     ...info,
+    cli,
     async call<T>(method: string, path: string, body?: unknown): Promise<T> {
       const response = await fetch(`${info.address}/v1/${path}`, {
         method,
@@ -43,8 +46,8 @@ function vaultServer(name: VaultServer['name'], info: typeof lab.openbao): Vault
   }
 }
 
-export const OPENBAO = vaultServer('OpenBao', lab.openbao)
-export const VAULT = vaultServer('Vault', lab.vault)
+export const OPENBAO = vaultServer('OpenBao', lab.openbao, lab.binaries.bao)
+export const VAULT = vaultServer('Vault', lab.vault, lab.binaries.vault)
 /** The suites that talk to Vault run once per server: `for (const server of VAULT_SERVERS) describe(server.name, …)`. */
 export const VAULT_SERVERS: readonly VaultServer[] = [OPENBAO, VAULT]
 
@@ -125,5 +128,14 @@ export async function postgresRoleCount(): Promise<number> {
     return Number(rows[0]!.count)
   } finally {
     await connection.end()
+  }
+}
+
+/** The helpers that reach a Vault server, bound to one of the two: `const { vaultClient } = on(server)`. */
+export function on(server: VaultServer) {
+  return {
+    vaultClient: (options: ConstructorParameters<typeof VaultClient>[1] = {}) => vaultClient(options, server),
+    tokenWithPolicy: (name: string, policy: string, options: Record<string, unknown> = {}) => tokenWithPolicy(name, policy, options, server),
+    databaseRole: (ttls: { default_ttl: string; max_ttl: string }) => databaseRole(ttls, server),
   }
 }

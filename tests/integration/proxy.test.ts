@@ -11,355 +11,360 @@ import { NonLoopbackError, VaultProxy, type ProxyEvent } from '../../main/engine
 import { localCertificate } from '../../main/engine/proxy/tls.ts'
 import { freePort } from '../lab/process.ts'
 import { startOpenBao } from '../lab/servers/openbao.ts'
-import { bao, canLogIn, clock, databaseRole, lab, postgresRoleCount, tokenWithPolicy, unique } from './helpers.ts'
+import { canLogIn, clock, lab, on, postgresRoleCount, unique, VAULT_SERVERS, type VaultServer } from './helpers.ts'
 
-const run = promisify(execFile)
-let proxy: VaultProxy
-let address: string
-const events: ProxyEvent[] = []
+function suite(server: VaultServer): void {
+  const { tokenWithPolicy, databaseRole } = on(server)
+  const run = promisify(execFile)
+  let proxy: VaultProxy
+  let address: string
+  const events: ProxyEvent[] = []
 
-beforeAll(async () => {
-  proxy = new VaultProxy({ upstream: { address: lab.openbao.address, skipVerify: false }, clock, pollIntervalMs: 200, capabilityRefreshIntervalMs: 300, tokenCheckMs: 100, onEvent: (event) => events.push(event) })
-  address = await proxy.start()
-})
-afterAll(() => proxy.stop())
-
-async function get(path: string, token: string) {
-  const response = await fetch(`${address}/v1/${path}`, { headers: { 'X-Vault-Token': token } })
-  return { status: response.status, cache: response.headers.get('x-cache'), age: response.headers.get('age'), body: (await response.json()) as { data?: { data?: unknown }; errors?: string[] } }
-}
-const write = (path: string, data: Record<string, unknown>, token = lab.openbao.rootToken) =>
-  fetch(`${address}/v1/${path}`, { method: 'POST', headers: { 'X-Vault-Token': token, 'content-type': 'application/json' }, body: JSON.stringify({ data }) })
-const reader = (secret: string) => tokenWithPolicy(unique('reader'), `path "secret/data/${secret}" { capabilities = ["read"] }\npath "secret/metadata/${secret}" { capabilities = ["read"] }`)
-
-describe('the Vault proxy', () => {
-  it('listens on loopback only', () => {
-    expect(() => new VaultProxy({ upstream: { address: lab.openbao.address, skipVerify: false }, clock, host: '0.0.0.0' })).toThrow(NonLoopbackError)
-    expect(address).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+  beforeAll(async () => {
+    proxy = new VaultProxy({ upstream: { address: server.address, skipVerify: false }, clock, pollIntervalMs: 200, capabilityRefreshIntervalMs: 300, tokenCheckMs: 100, onEvent: (event) => events.push(event) })
+    address = await proxy.start()
   })
+  afterAll(() => proxy.stop())
 
-  it('serves the bao CLI: writes, lists and reads go through unchanged', async () => {
-    const secret = unique('cli')
-    const env = { PATH: process.env.PATH, HOME: lab.runDir, BAO_ADDR: address, BAO_TOKEN: lab.openbao.rootToken }
-    await run(lab.binaries.bao, ['kv', 'put', '-mount=secret', secret, 'user=app', 'password=one'], { env })
-    const { stdout } = await run(lab.binaries.bao, ['kv', 'get', '-format=json', '-mount=secret', secret], { env })
-    expect(JSON.parse(stdout).data.data).toEqual({ user: 'app', password: 'one' })
-    const list = await run(lab.binaries.bao, ['kv', 'list', '-format=json', '-mount=secret'], { env })
-    expect(JSON.parse(list.stdout)).toContain(secret)
-  })
+  async function get(path: string, token: string) {
+    const response = await fetch(`${address}/v1/${path}`, { headers: { 'X-Vault-Token': token } })
+    return { status: response.status, cache: response.headers.get('x-cache'), age: response.headers.get('age'), body: (await response.json()) as { data?: { data?: unknown }; errors?: string[] } }
+  }
+  const write = (path: string, data: Record<string, unknown>, token = server.rootToken) =>
+    fetch(`${address}/v1/${path}`, { method: 'POST', headers: { 'X-Vault-Token': token, 'content-type': 'application/json' }, body: JSON.stringify({ data }) })
+  const reader = (secret: string) => tokenWithPolicy(unique('reader'), `path "secret/data/${secret}" { capabilities = ["read"] }\npath "secret/metadata/${secret}" { capabilities = ["read"] }`)
 
-  it('answers a second read from the cache, with X-Cache and Age, and keeps versions apart', async () => {
-    const secret = unique('cached')
-    await write(`secret/data/${secret}`, { v: 1 })
-    await write(`secret/data/${secret}`, { v: 2 })
-    const token = await reader(secret)
+  describe('the Vault proxy', () => {
+    it('listens on loopback only', () => {
+      expect(() => new VaultProxy({ upstream: { address: server.address, skipVerify: false }, clock, host: '0.0.0.0' })).toThrow(NonLoopbackError)
+      expect(address).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    })
 
-    expect(await get(`secret/data/${secret}`, token)).toMatchObject({ status: 200, cache: 'MISS', body: { data: { data: { v: 2 } } } })
-    const hit = await get(`secret/data/${secret}`, token)
-    expect(hit).toMatchObject({ status: 200, cache: 'HIT', body: { data: { data: { v: 2 } } } })
-    expect(Number(hit.age)).toBeGreaterThanOrEqual(0)
+    it('serves the server\'s CLI (bao, vault): writes, lists and reads go through unchanged', async () => {
+      const secret = unique('cli')
+      const env = { PATH: process.env.PATH, HOME: lab.runDir, BAO_ADDR: address, VAULT_ADDR: address, BAO_TOKEN: server.rootToken, VAULT_TOKEN: server.rootToken }
+      await run(server.cli, ['kv', 'put', '-mount=secret', secret, 'user=app', 'password=one'], { env })
+      const { stdout } = await run(server.cli, ['kv', 'get', '-format=json', '-mount=secret', secret], { env })
+      expect(JSON.parse(stdout).data.data).toEqual({ user: 'app', password: 'one' })
+      const list = await run(server.cli, ['kv', 'list', '-format=json', '-mount=secret'], { env })
+      expect(JSON.parse(list.stdout)).toContain(secret)
+    })
 
-    expect(await get(`secret/data/${secret}?version=1`, token)).toMatchObject({ cache: 'MISS', body: { data: { data: { v: 1 } } } })
-    expect(await get(`secret/data/${secret}?version=1`, token)).toMatchObject({ cache: 'HIT', body: { data: { data: { v: 1 } } } })
-    expect(await get(`secret/data/${secret}`, token)).toMatchObject({ cache: 'HIT', body: { data: { data: { v: 2 } } } })
-  })
+    it('answers a second read from the cache, with X-Cache and Age, and keeps versions apart', async () => {
+      const secret = unique('cached')
+      await write(`secret/data/${secret}`, { v: 1 })
+      await write(`secret/data/${secret}`, { v: 2 })
+      const token = await reader(secret)
 
-  it('never serves a token from the cache before it has read the secret through Vault', async () => {
-    const secret = unique('per-token')
-    await write(`secret/data/${secret}`, { v: 1 })
-    await get(`secret/data/${secret}`, await reader(secret))
+      expect(await get(`secret/data/${secret}`, token)).toMatchObject({ status: 200, cache: 'MISS', body: { data: { data: { v: 2 } } } })
+      const hit = await get(`secret/data/${secret}`, token)
+      expect(hit).toMatchObject({ status: 200, cache: 'HIT', body: { data: { data: { v: 2 } } } })
+      expect(Number(hit.age)).toBeGreaterThanOrEqual(0)
 
-    const stranger = await tokenWithPolicy(unique('stranger'), 'path "secret/data/elsewhere" { capabilities = ["read"] }')
-    expect(await get(`secret/data/${secret}`, stranger)).toMatchObject({ status: 403, cache: 'MISS' })
-    const second = await reader(secret)
-    expect(await get(`secret/data/${secret}`, second)).toMatchObject({ status: 200, cache: 'MISS' })
-    expect(await get(`secret/data/${secret}`, second)).toMatchObject({ status: 200, cache: 'HIT' })
-  })
+      expect(await get(`secret/data/${secret}?version=1`, token)).toMatchObject({ cache: 'MISS', body: { data: { data: { v: 1 } } } })
+      expect(await get(`secret/data/${secret}?version=1`, token)).toMatchObject({ cache: 'HIT', body: { data: { data: { v: 1 } } } })
+      expect(await get(`secret/data/${secret}`, token)).toMatchObject({ cache: 'HIT', body: { data: { data: { v: 2 } } } })
+    })
 
-  it('evicts at once on a write through the proxy, and within the polling interval on a write made elsewhere', async () => {
-    const secret = unique('fresh')
-    await write(`secret/data/${secret}`, { v: 1 })
-    const token = await reader(secret)
-    await get(`secret/data/${secret}`, token)
+    it('never serves a token from the cache before it has read the secret through Vault', async () => {
+      const secret = unique('per-token')
+      await write(`secret/data/${secret}`, { v: 1 })
+      await get(`secret/data/${secret}`, await reader(secret))
 
-    await write(`secret/data/${secret}`, { v: 2 })
-    expect(await get(`secret/data/${secret}`, token)).toMatchObject({ cache: 'MISS', body: { data: { data: { v: 2 } } } })
+      const stranger = await tokenWithPolicy(unique('stranger'), 'path "secret/data/elsewhere" { capabilities = ["read"] }')
+      expect(await get(`secret/data/${secret}`, stranger)).toMatchObject({ status: 403, cache: 'MISS' })
+      const second = await reader(secret)
+      expect(await get(`secret/data/${secret}`, second)).toMatchObject({ status: 200, cache: 'MISS' })
+      expect(await get(`secret/data/${secret}`, second)).toMatchObject({ status: 200, cache: 'HIT' })
+    })
 
-    await bao('POST', `secret/data/${secret}`, { data: { v: 3 } }) // straight to OpenBao
-    await vi.waitFor(async () => expect(await get(`secret/data/${secret}`, token)).toMatchObject({ body: { data: { data: { v: 3 } } } }), { timeout: 3_000, interval: 100 })
-  })
+    it('evicts at once on a write through the proxy, and within the polling interval on a write made elsewhere', async () => {
+      const secret = unique('fresh')
+      await write(`secret/data/${secret}`, { v: 1 })
+      const token = await reader(secret)
+      await get(`secret/data/${secret}`, token)
 
-  it('stops serving a token whose read capability was taken away, or that was revoked', async () => {
-    const secret = unique('revoked')
-    await write(`secret/data/${secret}`, { v: 1 })
-    const policy = unique('narrow')
-    const token = await tokenWithPolicy(policy, `path "secret/data/${secret}" { capabilities = ["read"] }`)
-    await get(`secret/data/${secret}`, token)
-    expect((await get(`secret/data/${secret}`, token)).cache).toBe('HIT')
+      await write(`secret/data/${secret}`, { v: 2 })
+      expect(await get(`secret/data/${secret}`, token)).toMatchObject({ cache: 'MISS', body: { data: { data: { v: 2 } } } })
 
-    await bao('PUT', `sys/policies/acl/${policy}`, { policy: 'path "secret/data/other" { capabilities = ["read"] }' })
-    await vi.waitFor(() => expect(events).toContainEqual(expect.objectContaining({ kind: 'capabilities-refreshed' })), { timeout: 2_000 })
-    await vi.waitFor(async () => expect(await get(`secret/data/${secret}`, token)).toMatchObject({ status: 403 }), { timeout: 2_000, interval: 100 })
+      await server.call('POST', `secret/data/${secret}`, { data: { v: 3 } }) // straight to OpenBao
+      await vi.waitFor(async () => expect(await get(`secret/data/${secret}`, token)).toMatchObject({ body: { data: { data: { v: 3 } } } }), { timeout: 3_000, interval: 100 })
+    })
 
-    const revokedElsewhere = await reader(secret)
-    await get(`secret/data/${secret}`, revokedElsewhere)
-    await bao('POST', 'auth/token/revoke', { token: revokedElsewhere })
-    await new Promise((resolve) => setTimeout(resolve, 150)) // past the proxy's token check window
-    expect(await get(`secret/data/${secret}`, revokedElsewhere)).toMatchObject({ status: 403, cache: 'MISS' })
-
-    const revokedThroughProxy = await reader(secret)
-    await get(`secret/data/${secret}`, revokedThroughProxy)
-    await fetch(`${address}/v1/auth/token/revoke-self`, { method: 'POST', headers: { 'X-Vault-Token': revokedThroughProxy } })
-    expect(await get(`secret/data/${secret}`, revokedThroughProxy)).toMatchObject({ status: 403, cache: 'MISS' })
-  })
-
-  it('serves the bao CLI over TLS with a certificate made on this machine, and over a Unix socket only its user may open', async () => {
-    const runDir = mkdtempSync(join(tmpdir(), 'vault-tray-proxy-tls-'))
-    const certificate = await localCertificate(join(runDir, 'tls'))
-    expect(statSync(join(runDir, 'tls', 'proxy-key.pem')).mode & 0o777).toBe(0o600)
-    expect((await localCertificate(join(runDir, 'tls'))).cert).toBe(certificate.cert) // kept for the next run
-    const secure = new VaultProxy({ upstream: { address: lab.openbao.address, skipVerify: false }, clock, tls: certificate })
-    const socketPath = join(runDir, 'proxy.sock')
-    const local = new VaultProxy({ upstream: { address: lab.openbao.address, skipVerify: false }, clock, socketPath })
-    const [secureAddress, socketAddress] = [await secure.start(), await local.start()]
-    try {
-      const secret = unique('tls')
-      await write(`secret/data/${secret}`, { via: 'tls' })
-      const cli = (env: Record<string, string>) => run(lab.binaries.bao, ['kv', 'get', '-format=json', '-mount=secret', secret], { env: { PATH: process.env.PATH!, HOME: runDir, BAO_TOKEN: lab.openbao.rootToken, ...env } })
-
-      expect(secureAddress).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
-      expect(JSON.parse((await cli({ BAO_ADDR: secureAddress, BAO_CACERT: certificate.certFile })).stdout).data.data).toEqual({ via: 'tls' })
-      await expect(cli({ BAO_ADDR: secureAddress })).rejects.toMatchObject({ stderr: expect.stringMatching(/certificate/) })
-
-      expect(socketAddress).toBe(`unix://${socketPath}`)
-      expect(statSync(socketPath).mode & 0o777).toBe(0o600)
-      expect(JSON.parse((await cli({ BAO_ADDR: socketAddress })).stdout).data.data).toEqual({ via: 'tls' })
-    } finally {
-      await secure.stop()
-      await local.stop()
-      rmSync(runDir, { recursive: true, force: true })
-    }
-  })
-
-  it('answers 502 with the reason when the upstream Vault is down, without hanging', async () => {
-    const dead = new VaultProxy({ upstream: { address: `http://127.0.0.1:${await freePort()}`, skipVerify: false }, clock, staticSecretCache: false })
-    const deadAddress = await dead.start()
-    try {
-      const response = await fetch(`${deadAddress}/v1/secret/data/x`, { headers: { 'X-Vault-Token': 'whatever' }, signal: AbortSignal.timeout(5_000) })
-      expect(response.status).toBe(502)
-      expect(((await response.json()) as { errors: string[] }).errors[0]).toMatch(/^vault-tray proxy: the upstream Vault at http:\/\/127\.0\.0\.1:\d+ could not be reached \(ECONNREFUSED\)/)
-    } finally {
-      await dead.stop()
-    }
-  })
-
-  it('refuses an oversize body with 413, in Vault’s error format', async () => {
-    const small = new VaultProxy({ upstream: { address: lab.openbao.address, skipVerify: false }, clock, maxBodyBytes: 1_024, staticSecretCache: false })
-    const smallAddress = await small.start()
-    try {
-      const response = await fetch(`${smallAddress}/v1/secret/data/big`, { method: 'POST', headers: { 'X-Vault-Token': lab.openbao.rootToken }, body: JSON.stringify({ data: { blob: 'x'.repeat(4_096) } }) })
-      expect(response.status).toBe(413)
-      expect(((await response.json()) as { errors: string[] }).errors[0]).toMatch(/exceeds the proxy's limit of 1024/)
-    } finally {
-      await small.stop()
-    }
-  })
-
-  it('runs as `vault-tray proxy`, printing the VAULT_ADDR to use', async () => {
-    const port = await freePort()
-    const child = spawn(process.execPath, ['--import', 'tsx', 'main/cli.ts', 'proxy', '--port', String(port)], { env: { PATH: process.env.PATH, HOME: lab.runDir, VAULT_ADDR: lab.openbao.address } })
-    try {
-      let printed = ''
-      child.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()))
-      await vi.waitFor(() => expect(printed).toContain(`export VAULT_ADDR=http://127.0.0.1:${port}`), { timeout: 15_000, interval: 100 })
-      // without auto-auth there is no token to subscribe with: the proxy says how it keeps the cache fresh instead
-      expect(printed).toContain('freshness: no token to subscribe to the event stream with; polling every 30s')
-      const response = await fetch(`http://127.0.0.1:${port}/v1/sys/health`)
-      expect(((await response.json()) as { sealed: boolean }).sealed).toBe(false)
-    } finally {
-      child.kill('SIGTERM')
-      await once(child, 'exit')
-    }
-  })
-
-  it('clears its cache on request, by path, by token or all of it', async () => {
-    const secret = unique('clear')
-    await write(`secret/data/${secret}`, { v: 1 })
-    const token = await reader(secret)
-    const fill = async () => {
+    it('stops serving a token whose read capability was taken away, or that was revoked', async () => {
+      const secret = unique('revoked')
+      await write(`secret/data/${secret}`, { v: 1 })
+      const policy = unique('narrow')
+      const token = await tokenWithPolicy(policy, `path "secret/data/${secret}" { capabilities = ["read"] }`)
       await get(`secret/data/${secret}`, token)
       expect((await get(`secret/data/${secret}`, token)).cache).toBe('HIT')
-    }
-    const clear = (body: unknown) => fetch(`${address}/proxy/v1/cache-clear`, { method: 'POST', headers: { 'X-Vault-Token': lab.openbao.rootToken }, body: JSON.stringify(body) })
 
-    await fill()
-    expect(await (await clear({ type: 'request_path', value: `/v1/secret/data/${secret}` })).json()).toEqual({ cleared: 1 })
-    expect((await get(`secret/data/${secret}`, token)).cache).toBe('MISS')
-    await fill()
-    expect(await (await clear({ type: 'token', value: token })).json()).toEqual({ cleared: 1 })
-    expect((await get(`secret/data/${secret}`, token)).cache).toBe('MISS')
-    await fill()
-    await clear({ type: 'all' })
-    expect((await get(`secret/data/${secret}`, token)).cache).toBe('MISS')
-    expect((await clear({ type: 'everything' })).status).toBe(400)
-  })
+      await server.call('PUT', `sys/policies/acl/${policy}`, { policy: 'path "secret/data/other" { capabilities = ["read"] }' })
+      await vi.waitFor(() => expect(events).toContainEqual(expect.objectContaining({ kind: 'capabilities-refreshed' })), { timeout: 2_000 })
+      await vi.waitFor(async () => expect(await get(`secret/data/${secret}`, token)).toMatchObject({ status: 403 }), { timeout: 2_000, interval: 100 })
 
-  it('lends the engine its token under auto-auth: to tokenless requests, or to all of them when forced', async () => {
-    const secret = unique('auto')
-    await write(`secret/data/${secret}`, { v: 'auto' })
-    const engineToken = await reader(secret)
-    const statuses: ProxyEvent[] = []
-    const lending = new VaultProxy({ upstream: { address: lab.openbao.address, skipVerify: false }, clock, autoAuth: { token: async () => engineToken, useAutoAuthToken: true }, onEvent: (event) => statuses.push(event) })
-    const forcing = new VaultProxy({ upstream: { address: lab.openbao.address, skipVerify: false }, clock, autoAuth: { token: async () => engineToken, useAutoAuthToken: 'force' } })
-    const [lendingAddress, forcingAddress] = [await lending.start(), await forcing.start()]
-    try {
-      // with a token to subscribe with, the proxy learns it cannot have the event stream, and says so and why
-      expect(statuses).toContainEqual({
-        kind: 'freshness',
-        status: { mode: 'polling', reason: expect.stringMatching(/HTTP 403\): this server may have no event stream \(OpenBao, Vault community edition\), or the token may not .*; polling every 30s$/) },
-      })
-      const read = (base: string, headers: Record<string, string>) => fetch(`${base}/v1/secret/data/${secret}`, { headers })
-      expect((await read(lendingAddress, {})).status).toBe(200)
-      expect((await read(lendingAddress, { 'X-Vault-Token': 'not-a-token' })).status).toBe(403) // its own token wins
-      expect((await read(forcingAddress, { 'X-Vault-Token': 'not-a-token' })).status).toBe(200)
-      expect((await read(address, {})).status).toBe(403) // no auto-auth unless asked for
-    } finally {
-      await lending.stop()
-      await forcing.stop()
-    }
-  })
+      const revokedElsewhere = await reader(secret)
+      await get(`secret/data/${secret}`, revokedElsewhere)
+      await server.call('POST', 'auth/token/revoke', { token: revokedElsewhere })
+      await new Promise((resolve) => setTimeout(resolve, 150)) // past the proxy's token check window
+      expect(await get(`secret/data/${secret}`, revokedElsewhere)).toMatchObject({ status: 403, cache: 'MISS' })
 
-  it('passes a malformed request through, and Vault’s answer to it back, unchanged', async () => {
-    const send = (base: string) => fetch(`${base}/v1/secret/data/${unique('bad')}`, { method: 'POST', headers: { 'X-Vault-Token': lab.openbao.rootToken }, body: '{"data": ' })
-    const [direct, proxied] = [await send(lab.openbao.address), await send(address)]
-    expect(proxied.status).toBe(direct.status)
-    expect(proxied.status).toBe(400)
-    expect(await proxied.json()).toEqual(await direct.json())
-  })
+      const revokedThroughProxy = await reader(secret)
+      await get(`secret/data/${secret}`, revokedThroughProxy)
+      await fetch(`${address}/v1/auth/token/revoke-self`, { method: 'POST', headers: { 'X-Vault-Token': revokedThroughProxy } })
+      expect(await get(`secret/data/${secret}`, revokedThroughProxy)).toMatchObject({ status: 403, cache: 'MISS' })
+    })
 
-  it('serves nothing from the cache while Vault is sealed, unless told to be optimistic', async () => {
-    const runDir = mkdtempSync(join(tmpdir(), 'vault-tray-proxy-refresh-'))
-    const upstream = await startOpenBao(lab.binaries.bao, runDir, 30_000, new AbortController().signal)
-    const { address: vault, rootToken, unsealKey } = upstream.info
-    const proxies = { optimistic: new VaultProxy({ upstream: { address: vault, skipVerify: false }, clock, refreshBehavior: 'optimistic', tokenCheckMs: 50 }), pessimistic: new VaultProxy({ upstream: { address: vault, skipVerify: false }, clock, tokenCheckMs: 50 }) }
-    const addresses = { optimistic: await proxies.optimistic.start(), pessimistic: await proxies.pessimistic.start() }
-    const call = (method: string, path: string, body?: unknown) => fetch(`${vault}/v1/${path}`, { method, headers: { 'X-Vault-Token': rootToken }, body: body === undefined ? undefined : JSON.stringify(body) })
-    try {
-      await call('POST', 'secret/data/app', { data: { v: 1 } })
-      const read = async (which: keyof typeof proxies) => {
-        const response = await fetch(`${addresses[which]}/v1/secret/data/app`, { headers: { 'X-Vault-Token': rootToken } })
-        return `${response.status} ${response.headers.get('x-cache')}`
+    it('serves the CLI over TLS with a certificate made on this machine, and over a Unix socket only its user may open', async () => {
+      const runDir = mkdtempSync(join(tmpdir(), 'vault-tray-proxy-tls-'))
+      const certificate = await localCertificate(join(runDir, 'tls'))
+      expect(statSync(join(runDir, 'tls', 'proxy-key.pem')).mode & 0o777).toBe(0o600)
+      expect((await localCertificate(join(runDir, 'tls'))).cert).toBe(certificate.cert) // kept for the next run
+      const secure = new VaultProxy({ upstream: { address: server.address, skipVerify: false }, clock, tls: certificate })
+      const socketPath = join(runDir, 'proxy.sock')
+      const local = new VaultProxy({ upstream: { address: server.address, skipVerify: false }, clock, socketPath })
+      const [secureAddress, socketAddress] = [await secure.start(), await local.start()]
+      try {
+        const secret = unique('tls')
+        await write(`secret/data/${secret}`, { via: 'tls' })
+        const cli = (env: Record<string, string>) => run(server.cli, ['kv', 'get', '-format=json', '-mount=secret', secret], { env: { PATH: process.env.PATH!, HOME: runDir, BAO_TOKEN: server.rootToken, VAULT_TOKEN: server.rootToken, ...env } })
+
+        expect(secureAddress).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
+        expect(JSON.parse((await cli({ BAO_ADDR: secureAddress, VAULT_ADDR: secureAddress, BAO_CACERT: certificate.certFile, VAULT_CACERT: certificate.certFile })).stdout).data.data).toEqual({ via: 'tls' })
+        await expect(cli({ BAO_ADDR: secureAddress, VAULT_ADDR: secureAddress })).rejects.toMatchObject({ stderr: expect.stringMatching(/certificate/) })
+
+        expect(socketAddress).toBe(`unix://${socketPath}`)
+        expect(statSync(socketPath).mode & 0o777).toBe(0o600)
+        expect(JSON.parse((await cli({ BAO_ADDR: socketAddress, VAULT_ADDR: socketAddress })).stdout).data.data).toEqual({ via: 'tls' })
+      } finally {
+        await secure.stop()
+        await local.stop()
+        rmSync(runDir, { recursive: true, force: true })
       }
-      for (const which of ['optimistic', 'pessimistic'] as const) expect([await read(which), await read(which)]).toEqual(['200 MISS', '200 HIT'])
+    })
 
-      await call('PUT', 'sys/seal')
-      await new Promise((resolve) => setTimeout(resolve, 100)) // past tokenCheckMs: Vault must be asked again
-      expect(await read('pessimistic')).toBe('503 MISS') // Vault's own answer
-      expect(await read('optimistic')).toBe('200 HIT') // the user's choice: what was last known, for one refresh interval
-      await call('PUT', 'sys/unseal', { key: unsealKey })
-      expect(await read('pessimistic')).toBe('200 HIT')
-    } finally {
-      await proxies.optimistic.stop()
-      await proxies.pessimistic.stop()
-      await upstream.server.stop()
-      rmSync(runDir, { recursive: true, force: true })
-    }
-  })
+    it('answers 502 with the reason when the upstream Vault is down, without hanging', async () => {
+      const dead = new VaultProxy({ upstream: { address: `http://127.0.0.1:${await freePort()}`, skipVerify: false }, clock, staticSecretCache: false })
+      const deadAddress = await dead.start()
+      try {
+        const response = await fetch(`${deadAddress}/v1/secret/data/x`, { headers: { 'X-Vault-Token': 'whatever' }, signal: AbortSignal.timeout(5_000) })
+        expect(response.status).toBe(502)
+        expect(((await response.json()) as { errors: string[] }).errors[0]).toMatch(/^vault-tray proxy: the upstream Vault at http:\/\/127\.0\.0\.1:\d+ could not be reached \(ECONNREFUSED\)/)
+      } finally {
+        await dead.stop()
+      }
+    })
 
-  it('passes a sealed Vault’s 503 through as Vault wrote it', async () => {
-    const runDir = mkdtempSync(join(tmpdir(), 'vault-tray-proxy-sealed-'))
-    const sealed = await startOpenBao(lab.binaries.bao, runDir, 30_000, new AbortController().signal)
-    const front = new VaultProxy({ upstream: { address: sealed.info.address, skipVerify: false }, clock })
-    const frontAddress = await front.start()
-    try {
-      await fetch(`${sealed.info.address}/v1/sys/seal`, { method: 'PUT', headers: { 'X-Vault-Token': sealed.info.rootToken } })
-      const direct = await fetch(`${sealed.info.address}/v1/secret/data/x`, { headers: { 'X-Vault-Token': sealed.info.rootToken } })
-      const proxied = await fetch(`${frontAddress}/v1/secret/data/x`, { headers: { 'X-Vault-Token': sealed.info.rootToken } })
-      expect(proxied.status).toBe(503)
+    it('refuses an oversize body with 413, in Vault’s error format', async () => {
+      const small = new VaultProxy({ upstream: { address: server.address, skipVerify: false }, clock, maxBodyBytes: 1_024, staticSecretCache: false })
+      const smallAddress = await small.start()
+      try {
+        const response = await fetch(`${smallAddress}/v1/secret/data/big`, { method: 'POST', headers: { 'X-Vault-Token': server.rootToken }, body: JSON.stringify({ data: { blob: 'x'.repeat(4_096) } }) })
+        expect(response.status).toBe(413)
+        expect(((await response.json()) as { errors: string[] }).errors[0]).toMatch(/exceeds the proxy's limit of 1024/)
+      } finally {
+        await small.stop()
+      }
+    })
+
+    it('runs as `vault-tray proxy`, printing the VAULT_ADDR to use', async () => {
+      const port = await freePort()
+      const child = spawn(process.execPath, ['--import', 'tsx', 'main/cli.ts', 'proxy', '--port', String(port)], { env: { PATH: process.env.PATH, HOME: lab.runDir, VAULT_ADDR: server.address } })
+      try {
+        let printed = ''
+        child.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()))
+        await vi.waitFor(() => expect(printed).toContain(`export VAULT_ADDR=http://127.0.0.1:${port}`), { timeout: 15_000, interval: 100 })
+        // without auto-auth there is no token to subscribe with: the proxy says how it keeps the cache fresh instead
+        expect(printed).toContain('freshness: no token to subscribe to the event stream with; polling every 30s')
+        const response = await fetch(`http://127.0.0.1:${port}/v1/sys/health`)
+        expect(((await response.json()) as { sealed: boolean }).sealed).toBe(false)
+      } finally {
+        child.kill('SIGTERM')
+        await once(child, 'exit')
+      }
+    })
+
+    it('clears its cache on request, by path, by token or all of it', async () => {
+      const secret = unique('clear')
+      await write(`secret/data/${secret}`, { v: 1 })
+      const token = await reader(secret)
+      const fill = async () => {
+        await get(`secret/data/${secret}`, token)
+        expect((await get(`secret/data/${secret}`, token)).cache).toBe('HIT')
+      }
+      const clear = (body: unknown) => fetch(`${address}/proxy/v1/cache-clear`, { method: 'POST', headers: { 'X-Vault-Token': server.rootToken }, body: JSON.stringify(body) })
+
+      await fill()
+      expect(await (await clear({ type: 'request_path', value: `/v1/secret/data/${secret}` })).json()).toEqual({ cleared: 1 })
+      expect((await get(`secret/data/${secret}`, token)).cache).toBe('MISS')
+      await fill()
+      expect(await (await clear({ type: 'token', value: token })).json()).toEqual({ cleared: 1 })
+      expect((await get(`secret/data/${secret}`, token)).cache).toBe('MISS')
+      await fill()
+      await clear({ type: 'all' })
+      expect((await get(`secret/data/${secret}`, token)).cache).toBe('MISS')
+      expect((await clear({ type: 'everything' })).status).toBe(400)
+    })
+
+    it('lends the engine its token under auto-auth: to tokenless requests, or to all of them when forced', async () => {
+      const secret = unique('auto')
+      await write(`secret/data/${secret}`, { v: 'auto' })
+      const engineToken = await reader(secret)
+      const statuses: ProxyEvent[] = []
+      const lending = new VaultProxy({ upstream: { address: server.address, skipVerify: false }, clock, autoAuth: { token: async () => engineToken, useAutoAuthToken: true }, onEvent: (event) => statuses.push(event) })
+      const forcing = new VaultProxy({ upstream: { address: server.address, skipVerify: false }, clock, autoAuth: { token: async () => engineToken, useAutoAuthToken: 'force' } })
+      const [lendingAddress, forcingAddress] = [await lending.start(), await forcing.start()]
+      try {
+        // with a token to subscribe with, the proxy learns it cannot have the event stream, and says so and why
+        expect(statuses).toContainEqual({
+          kind: 'freshness',
+          status: { mode: 'polling', reason: expect.stringMatching(/HTTP 403\): this server may have no event stream \(OpenBao, Vault community edition\), or the token may not .*; polling every 30s$/) },
+        })
+        const read = (base: string, headers: Record<string, string>) => fetch(`${base}/v1/secret/data/${secret}`, { headers })
+        expect((await read(lendingAddress, {})).status).toBe(200)
+        expect((await read(lendingAddress, { 'X-Vault-Token': 'not-a-token' })).status).toBe(403) // its own token wins
+        expect((await read(forcingAddress, { 'X-Vault-Token': 'not-a-token' })).status).toBe(200)
+        expect((await read(address, {})).status).toBe(403) // no auto-auth unless asked for
+      } finally {
+        await lending.stop()
+        await forcing.stop()
+      }
+    })
+
+    it('passes a malformed request through, and Vault’s answer to it back, unchanged', async () => {
+      const send = (base: string) => fetch(`${base}/v1/secret/data/${unique('bad')}`, { method: 'POST', headers: { 'X-Vault-Token': server.rootToken }, body: '{"data": ' })
+      const [direct, proxied] = [await send(server.address), await send(address)]
+      expect(proxied.status).toBe(direct.status)
+      expect(proxied.status).toBe(400)
       expect(await proxied.json()).toEqual(await direct.json())
-    } finally {
-      await front.stop()
-      await sealed.server.stop()
-      rmSync(runDir, { recursive: true, force: true })
-    }
-  })
-
-  it('counts hits, misses, evictions, capability refreshes and upstream latency, with no token or path in a label', async () => {
-    const secret = unique('metered')
-    await write(`secret/data/${secret}`, { v: 1 })
-    const token = await reader(secret)
-    await get(`secret/data/${secret}`, token)
-    await get(`secret/data/${secret}`, token)
-    await write(`secret/data/${secret}`, { v: 2 })
-    await proxy.refreshCapabilities()
-
-    const scraped = await fetch(`${address}/proxy/v1/metrics`, { headers: { 'X-Vault-Token': lab.openbao.rootToken } })
-    expect(scraped.headers.get('content-type')).toMatch(/^text\/plain/)
-    const metrics = await scraped.text()
-    const value = (line: RegExp) => Number(metrics.match(line)?.[1] ?? NaN)
-    expect(value(/^vault_tray_proxy_requests_total\{method="GET",status="2xx",cache="HIT"\} (\d+)$/m)).toBeGreaterThanOrEqual(1)
-    expect(value(/^vault_tray_proxy_requests_total\{method="GET",status="2xx",cache="MISS"\} (\d+)$/m)).toBeGreaterThanOrEqual(1)
-    expect(value(/^vault_tray_proxy_cache_evictions_total\{reason="write-through-proxy"\} (\d+)$/m)).toBeGreaterThanOrEqual(1)
-    expect(value(/^vault_tray_proxy_capability_refreshes_total (\d+)$/m)).toBeGreaterThanOrEqual(1)
-    expect(value(/^vault_tray_proxy_upstream_request_duration_seconds_count\{method="GET"\} (\d+)$/m)).toBeGreaterThanOrEqual(1)
-    for (const leak of [token, lab.openbao.rootToken, secret]) expect(metrics).not.toContain(leak)
-  })
-
-  describe('lease cache', () => {
-    async function credsToken(creds: string) {
-      return tokenWithPolicy(unique('creds'), `path "${creds}" { capabilities = ["read"] }\npath "sys/leases/*" { capabilities = ["update"] }`)
-    }
-    const creds = (path: string, token: string) =>
-      fetch(`${address}/v1/${path}`, { headers: { 'X-Vault-Token': token } }).then(async (response) => ({
-        cache: response.headers.get('x-cache'),
-        status: response.status,
-        body: (await response.json()) as { lease_id: string; data: { username: string; password: string } },
-      }))
-
-    it('answers the same request from the same token with the same lease, without a new database user', async () => {
-      const path = await databaseRole({ default_ttl: '10m', max_ttl: '1h' })
-      const token = await credsToken(path)
-      const users = await postgresRoleCount()
-      const first = await creds(path, token)
-      const second = await creds(path, token)
-      expect(first).toMatchObject({ status: 200, cache: 'MISS' })
-      expect(second).toMatchObject({ status: 200, cache: 'HIT' })
-      expect(second.body.data.username).toBe(first.body.data.username)
-      expect(await postgresRoleCount()).toBe(users + 1)
-      expect(await canLogIn(second.body.data)).toBe(true)
-
-      // another token is another request: its own credentials
-      expect((await creds(path, await credsToken(path))).body.data.username).not.toBe(first.body.data.username)
     })
 
-    it('evicts a lease revoked through the proxy, and everything of a token revoked through it', async () => {
-      const path = await databaseRole({ default_ttl: '10m', max_ttl: '1h' })
-      const token = await credsToken(path)
-      const first = await creds(path, token)
-      await fetch(`${address}/v1/sys/leases/revoke`, { method: 'PUT', headers: { 'X-Vault-Token': token }, body: JSON.stringify({ lease_id: first.body.lease_id }) })
-      const fresh = await creds(path, token)
-      expect(fresh.cache).toBe('MISS')
-      expect(fresh.body.data.username).not.toBe(first.body.data.username)
-      expect(await canLogIn(first.body.data)).toBe(false)
+    it('serves nothing from the cache while Vault is sealed, unless told to be optimistic', async () => {
+      const runDir = mkdtempSync(join(tmpdir(), 'vault-tray-proxy-refresh-'))
+      const upstream = await startOpenBao(server.cli, runDir, 30_000, new AbortController().signal)
+      const { address: vault, rootToken, unsealKey } = upstream.info
+      const proxies = { optimistic: new VaultProxy({ upstream: { address: vault, skipVerify: false }, clock, refreshBehavior: 'optimistic', tokenCheckMs: 50 }), pessimistic: new VaultProxy({ upstream: { address: vault, skipVerify: false }, clock, tokenCheckMs: 50 }) }
+      const addresses = { optimistic: await proxies.optimistic.start(), pessimistic: await proxies.pessimistic.start() }
+      const call = (method: string, path: string, body?: unknown) => fetch(`${vault}/v1/${path}`, { method, headers: { 'X-Vault-Token': rootToken }, body: body === undefined ? undefined : JSON.stringify(body) })
+      try {
+        await call('POST', 'secret/data/app', { data: { v: 1 } })
+        const read = async (which: keyof typeof proxies) => {
+          const response = await fetch(`${addresses[which]}/v1/secret/data/app`, { headers: { 'X-Vault-Token': rootToken } })
+          return `${response.status} ${response.headers.get('x-cache')}`
+        }
+        for (const which of ['optimistic', 'pessimistic'] as const) expect([await read(which), await read(which)]).toEqual(['200 MISS', '200 HIT'])
 
-      expect((await creds(path, token)).cache).toBe('HIT')
-      await fetch(`${address}/v1/auth/token/revoke-self`, { method: 'POST', headers: { 'X-Vault-Token': token } })
-      expect(await creds(path, token)).toMatchObject({ status: 403, cache: 'MISS' })
+        await call('PUT', 'sys/seal')
+        await new Promise((resolve) => setTimeout(resolve, 100)) // past tokenCheckMs: Vault must be asked again
+        expect(await read('pessimistic')).toBe('503 MISS') // Vault's own answer
+        expect(await read('optimistic')).toBe('200 HIT') // the user's choice: what was last known, for one refresh interval
+        await call('PUT', 'sys/unseal', { key: unsealKey })
+        expect(await read('pessimistic')).toBe('200 HIT')
+      } finally {
+        await proxies.optimistic.stop()
+        await proxies.pessimistic.stop()
+        await upstream.server.stop()
+        rmSync(runDir, { recursive: true, force: true })
+      }
     })
 
-    it('caches a token created through it, and clears leases on request', async () => {
-      const create = () =>
-        fetch(`${address}/v1/auth/token/create`, { method: 'POST', headers: { 'X-Vault-Token': lab.openbao.rootToken }, body: JSON.stringify({ policies: ['default'], ttl: '10m', display_name: 'proxy-test' }) }).then(
-          async (response) => ({ cache: response.headers.get('x-cache'), token: ((await response.json()) as { auth: { client_token: string } }).auth.client_token }),
-        )
-      const first = await create()
-      const second = await create()
-      expect([first.cache, second.cache]).toEqual(['MISS', 'HIT'])
-      expect(second.token).toBe(first.token)
+    it('passes a sealed Vault’s 503 through as Vault wrote it', async () => {
+      const runDir = mkdtempSync(join(tmpdir(), 'vault-tray-proxy-sealed-'))
+      const sealed = await startOpenBao(server.cli, runDir, 30_000, new AbortController().signal)
+      const front = new VaultProxy({ upstream: { address: sealed.info.address, skipVerify: false }, clock })
+      const frontAddress = await front.start()
+      try {
+        await fetch(`${sealed.info.address}/v1/sys/seal`, { method: 'PUT', headers: { 'X-Vault-Token': sealed.info.rootToken } })
+        const direct = await fetch(`${sealed.info.address}/v1/secret/data/x`, { headers: { 'X-Vault-Token': sealed.info.rootToken } })
+        const proxied = await fetch(`${frontAddress}/v1/secret/data/x`, { headers: { 'X-Vault-Token': sealed.info.rootToken } })
+        expect(proxied.status).toBe(503)
+        expect(await proxied.json()).toEqual(await direct.json())
+      } finally {
+        await front.stop()
+        await sealed.server.stop()
+        rmSync(runDir, { recursive: true, force: true })
+      }
+    })
 
-      const cleared = await fetch(`${address}/proxy/v1/cache-clear`, { method: 'POST', headers: { 'X-Vault-Token': lab.openbao.rootToken }, body: JSON.stringify({ type: 'lease', value: first.token }) })
-      expect(await cleared.json()).toEqual({ cleared: 1 })
-      expect((await create()).cache).toBe('MISS')
+    it('counts hits, misses, evictions, capability refreshes and upstream latency, with no token or path in a label', async () => {
+      const secret = unique('metered')
+      await write(`secret/data/${secret}`, { v: 1 })
+      const token = await reader(secret)
+      await get(`secret/data/${secret}`, token)
+      await get(`secret/data/${secret}`, token)
+      await write(`secret/data/${secret}`, { v: 2 })
+      await proxy.refreshCapabilities()
+
+      const scraped = await fetch(`${address}/proxy/v1/metrics`, { headers: { 'X-Vault-Token': server.rootToken } })
+      expect(scraped.headers.get('content-type')).toMatch(/^text\/plain/)
+      const metrics = await scraped.text()
+      const value = (line: RegExp) => Number(metrics.match(line)?.[1] ?? NaN)
+      expect(value(/^vault_tray_proxy_requests_total\{method="GET",status="2xx",cache="HIT"\} (\d+)$/m)).toBeGreaterThanOrEqual(1)
+      expect(value(/^vault_tray_proxy_requests_total\{method="GET",status="2xx",cache="MISS"\} (\d+)$/m)).toBeGreaterThanOrEqual(1)
+      expect(value(/^vault_tray_proxy_cache_evictions_total\{reason="write-through-proxy"\} (\d+)$/m)).toBeGreaterThanOrEqual(1)
+      expect(value(/^vault_tray_proxy_capability_refreshes_total (\d+)$/m)).toBeGreaterThanOrEqual(1)
+      expect(value(/^vault_tray_proxy_upstream_request_duration_seconds_count\{method="GET"\} (\d+)$/m)).toBeGreaterThanOrEqual(1)
+      for (const leak of [token, server.rootToken, secret]) expect(metrics).not.toContain(leak)
+    })
+
+    describe('lease cache', () => {
+      async function credsToken(creds: string) {
+        return tokenWithPolicy(unique('creds'), `path "${creds}" { capabilities = ["read"] }\npath "sys/leases/*" { capabilities = ["update"] }`)
+      }
+      const creds = (path: string, token: string) =>
+        fetch(`${address}/v1/${path}`, { headers: { 'X-Vault-Token': token } }).then(async (response) => ({
+          cache: response.headers.get('x-cache'),
+          status: response.status,
+          body: (await response.json()) as { lease_id: string; data: { username: string; password: string } },
+        }))
+
+      it('answers the same request from the same token with the same lease, without a new database user', async () => {
+        const path = await databaseRole({ default_ttl: '10m', max_ttl: '1h' })
+        const token = await credsToken(path)
+        const users = await postgresRoleCount()
+        const first = await creds(path, token)
+        const second = await creds(path, token)
+        expect(first).toMatchObject({ status: 200, cache: 'MISS' })
+        expect(second).toMatchObject({ status: 200, cache: 'HIT' })
+        expect(second.body.data.username).toBe(first.body.data.username)
+        expect(await postgresRoleCount()).toBe(users + 1)
+        expect(await canLogIn(second.body.data)).toBe(true)
+
+        // another token is another request: its own credentials
+        expect((await creds(path, await credsToken(path))).body.data.username).not.toBe(first.body.data.username)
+      })
+
+      it('evicts a lease revoked through the proxy, and everything of a token revoked through it', async () => {
+        const path = await databaseRole({ default_ttl: '10m', max_ttl: '1h' })
+        const token = await credsToken(path)
+        const first = await creds(path, token)
+        await fetch(`${address}/v1/sys/leases/revoke`, { method: 'PUT', headers: { 'X-Vault-Token': token }, body: JSON.stringify({ lease_id: first.body.lease_id }) })
+        const fresh = await creds(path, token)
+        expect(fresh.cache).toBe('MISS')
+        expect(fresh.body.data.username).not.toBe(first.body.data.username)
+        expect(await canLogIn(first.body.data)).toBe(false)
+
+        expect((await creds(path, token)).cache).toBe('HIT')
+        await fetch(`${address}/v1/auth/token/revoke-self`, { method: 'POST', headers: { 'X-Vault-Token': token } })
+        expect(await creds(path, token)).toMatchObject({ status: 403, cache: 'MISS' })
+      })
+
+      it('caches a token created through it, and clears leases on request', async () => {
+        const create = () =>
+          fetch(`${address}/v1/auth/token/create`, { method: 'POST', headers: { 'X-Vault-Token': server.rootToken }, body: JSON.stringify({ policies: ['default'], ttl: '10m', display_name: 'proxy-test' }) }).then(
+            async (response) => ({ cache: response.headers.get('x-cache'), token: ((await response.json()) as { auth: { client_token: string } }).auth.client_token }),
+          )
+        const first = await create()
+        const second = await create()
+        expect([first.cache, second.cache]).toEqual(['MISS', 'HIT'])
+        expect(second.token).toBe(first.token)
+
+        const cleared = await fetch(`${address}/proxy/v1/cache-clear`, { method: 'POST', headers: { 'X-Vault-Token': server.rootToken }, body: JSON.stringify({ type: 'lease', value: first.token }) })
+        expect(await cleared.json()).toEqual({ cleared: 1 })
+        expect((await create()).cache).toBe('MISS')
+      })
     })
   })
-})
+}
+
+for (const server of VAULT_SERVERS) describe(server.name, () => suite(server))
