@@ -6,7 +6,7 @@ import { KubeApi, isNotFound } from '../../main/engine/kube/api.ts'
 import { API_VERSION, PLURALS, type Kind } from '../../main/engine/sync/api.ts'
 import { SyncEngine, type SyncEngineOptions, type SyncEvent } from '../../main/engine/sync/sync-engine.ts'
 import { createLogger } from '../../main/engine/telemetry/log.ts'
-import { bao, grantTokenReview, kubeAdmin, lab, unique } from './helpers.ts'
+import { grantTokenReview, kubeAdmin, lab, OPENBAO, unique, type VaultServer } from './helpers.ts'
 
 export function adminApi(): KubeApi {
   return new KubeApi(kubeAdmin().config)
@@ -25,18 +25,18 @@ export async function createNamespace(name: string, ...serviceAccounts: string[]
 }
 
 /** A kubernetes auth mount on the lab's OpenBao that reviews tokens with the lab's apiserver, as the tutorial sets it up. */
-export async function kubernetesAuth(mount = unique('kubernetes'), reviewerNamespace = unique('vault')): Promise<string> {
+export async function kubernetesAuth(mount = unique('kubernetes'), reviewerNamespace = unique('vault'), server: VaultServer = OPENBAO): Promise<string> {
   const namespace = await createNamespace(reviewerNamespace, 'vault-to-k8s-sa')
   await grantTokenReview(namespace, 'vault-to-k8s-sa')
   const { core } = kubeAdmin()
   const review = await core.createNamespacedServiceAccountToken({ name: 'vault-to-k8s-sa', namespace, body: { spec: { audiences: [lab.kube.serviceAccountIssuer], expirationSeconds: 3600 } } })
-  await bao('POST', `sys/auth/${mount}`, { type: 'kubernetes' })
-  await bao('POST', `auth/${mount}/config`, { kubernetes_host: lab.kube.server, kubernetes_ca_cert: lab.kube.caCert, token_reviewer_jwt: review.status!.token, disable_local_ca_jwt: true })
+  await server.call('POST', `sys/auth/${mount}`, { type: 'kubernetes' })
+  await server.call('POST', `auth/${mount}/config`, { kubernetes_host: lab.kube.server, kubernetes_ca_cert: lab.kube.caCert, token_reviewer_jwt: review.status!.token, disable_local_ca_jwt: true })
   return mount
 }
 
-export async function kubernetesRole(mount: string, role: string, serviceAccount: string, namespace: string, policies: string[], ttl = '1h'): Promise<void> {
-  await bao('POST', `auth/${mount}/role/${role}`, { bound_service_account_names: [serviceAccount], bound_service_account_namespaces: [namespace], audience: 'vault', token_policies: policies, token_ttl: ttl })
+export async function kubernetesRole(mount: string, role: string, serviceAccount: string, namespace: string, policies: string[], ttl = '1h', server: VaultServer = OPENBAO): Promise<void> {
+  await server.call('POST', `auth/${mount}/role/${role}`, { bound_service_account_names: [serviceAccount], bound_service_account_namespaces: [namespace], audience: 'vault', token_policies: policies, token_ttl: ttl })
 }
 
 export function resourcePath(kind: Kind, namespace: string, name = ''): string {
@@ -91,4 +91,12 @@ export async function startEngine(namespaces: string[], options: Partial<SyncEng
   const engine = new SyncEngine({ kubeConfig: kubeAdmin().config, namespaces, mode: 'write', log: createLogger({ level: 'silent' }), onEvent: (event) => events.push(event), ...options })
   await engine.start()
   return { engine, events }
+}
+
+/** Kubernetes auth on one of the two Vault servers: `const { kubernetesAuth, kubernetesRole } = kubeAuthOn(server)`. */
+export function kubeAuthOn(server: VaultServer) {
+  return {
+    kubernetesAuth: (mount?: string, reviewerNamespace?: string) => kubernetesAuth(mount, reviewerNamespace, server),
+    kubernetesRole: (mount: string, role: string, serviceAccount: string, namespace: string, policies: string[], ttl?: string) => kubernetesRole(mount, role, serviceAccount, namespace, policies, ttl, server),
+  }
 }

@@ -28,6 +28,13 @@ describe('parseKvEvent', () => {
     expect(parseKvEvent(JSON.stringify(deleted))).toEqual({ mount: 'team/secret', path: 'app/creds', version: undefined })
   })
 
+  it('reads Vault 1.14 messages, whose path starts inside the mount (as the lab\'s Vault sent them)', () => {
+    const write = '{"id":"092e7a5c","source":"https://vaultproject.io/","specversion":"1.0","type":"*","data":{"event":{"id":"092e7a5c","metadata":{"current_version":"1","oldest_version":"0","path":"data/foo"}},"event_type":"kv-v2/data-write","plugin_info":{"mount_class":"secret","mount_accessor":"kv_1d68ae5c","mount_path":"secret/","plugin":"kv"}},"datacontentype":"application/cloudevents","time":"2026-12-07T12:49:43.618993836Z"}'
+    const deleted = '{"id":"fa34bf8e","source":"https://vaultproject.io/","specversion":"1.0","type":"*","data":{"event":{"id":"fa34bf8e","metadata":{"path":"metadata/foo"}},"event_type":"kv-v2/metadata-delete","plugin_info":{"mount_class":"secret","mount_accessor":"kv_1d68ae5c","mount_path":"secret/","plugin":"kv"}},"datacontentype":"application/cloudevents","time":"2026-12-07T12:49:43.625682183Z"}'
+    expect(parseKvEvent(write)).toEqual({ mount: 'secret', path: 'foo', version: 1 })
+    expect(parseKvEvent(deleted)).toEqual({ mount: 'secret', path: 'foo', version: undefined })
+  })
+
   it('ignores other event types and anything that is not JSON', () => {
     const other = structuredClone(kvWrite)
     other.data.event_type = 'kv-v1/write'

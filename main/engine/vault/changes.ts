@@ -173,9 +173,9 @@ export class KvChangeFeed {
           socket.terminate()
           const status = response.statusCode ?? 0
           // 404/405: this server has no event stream at all; otherwise the subscription itself was refused
-          if (status === 404 || status === 405) this.#fallBack(`${this.client.address} has no event stream (HTTP ${status} from sys/events/subscribe): OpenBao and Vault community edition do not offer it`, false)
+          if (status === 404 || status === 405) this.#fallBack(`${this.client.address} has no event stream (HTTP ${status} from sys/events/subscribe): OpenBao has none, and Vault before 1.16 only with -experiment events.alpha1`, false)
           // Vault checks the token's policy before it looks for the path, so a 403 may also mean "no such endpoint"
-          else if (status === 403) this.#fallBack(`the event stream refused the subscription (HTTP 403): this server may have no event stream (OpenBao, Vault community edition), or the token may not "read" and "subscribe" on sys/events/subscribe/${EVENT_TYPES}`, false)
+          else if (status === 403) this.#fallBack(`the event stream refused the subscription (HTTP 403): this server may have no event stream (OpenBao; Vault before 1.16 without -experiment events.alpha1), or the token may not "read" and "subscribe" on sys/events/subscribe/${EVENT_TYPES}`, false)
           else this.#fallBack(`the event stream refused the subscription (HTTP ${status})`, status >= 500)
         }),
       )
@@ -249,8 +249,10 @@ export function parseKvEvent(message: string): Omit<KvChange, 'via'> | undefined
   const fullPath = event.data?.event?.metadata?.path
   if (!event.data?.event_type?.startsWith('kv-v2/') || !mountPath || !fullPath) return undefined
   const mount = trim(mountPath)
-  // the path names the KV v2 API path: <mount>/data/<secret>, <mount>/metadata/<secret>, <mount>/delete/<secret>, …
-  const inMount = trim(fullPath).slice(mount.length + 1)
+  // the path names the KV v2 API path, from the mount on in Vault 1.14 (data/<secret>, metadata/<secret>, …) and
+  // with the mount in front in Vault 1.16+ (<mount>/data/<secret>)
+  const withMount = trim(fullPath)
+  const inMount = withMount.startsWith(`${mount}/`) ? withMount.slice(mount.length + 1) : withMount
   const path = inMount.replace(/^(data|metadata|delete|undelete|destroy)\//, '')
   const version = Number(event.data.event?.metadata?.current_version)
   return { mount, path, version: Number.isFinite(version) && version > 0 ? version : undefined }
