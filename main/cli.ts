@@ -16,7 +16,8 @@ import { detectOperator } from './engine/kube/vso-detect.ts'
 import { fileLedger } from './engine/sync/lease-ledger.ts'
 import { createLogger } from './engine/telemetry/log.ts'
 import { serveMetrics } from './engine/telemetry/metrics-server.ts'
-import { DEFAULT_VAULT_ADDR, vaultSettingsFromEnv } from './engine/vault/connection.ts'
+import { describeFeedStatus } from './engine/vault/changes.ts'
+import { cliToken, DEFAULT_VAULT_ADDR, vaultSettingsFromEnv } from './engine/vault/connection.ts'
 import { cliConfigPath, configureTokenHelper, runTokenHelper } from './engine/vault/token-helper.ts'
 import { systemClock } from './engine/clock.ts'
 import { VaultProxy } from './engine/proxy/server.ts'
@@ -141,7 +142,10 @@ async function daemon(args: string[]): Promise<number> {
   if (values.proxy) {
     const port = Number(values['proxy-port'] ?? saved?.proxyPort ?? '8100')
     if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--proxy-port must be a port number, not "${values['proxy-port']}"`)
-    console.log(`proxy  ${await engine.startProxy({ port })}  (export VAULT_ADDR=${engine.proxy!.address} to use it)`)
+    // the user's own token subscribes to Vault's event stream for the cache's freshness; it is never lent to a request
+    const eventsToken = cliToken(env)
+    engine.events.on('proxy', (event) => event.kind === 'freshness' && console.log(`proxy  cached secrets kept fresh by ${describeFeedStatus(event.status)}`))
+    console.log(`proxy  ${await engine.startProxy({ port, eventsToken })}  (export VAULT_ADDR=${engine.proxy!.address} to use it)`)
   }
   const ui = values.ui ? await startDaemonUi(engine, env, values['ui-port'], (line) => console.log(line), sync?.switchTo) : undefined
   await stopRequested()
@@ -288,7 +292,9 @@ async function proxy(args: string[]): Promise<number> {
     // a hit while Vault cannot be asked what the token may do is the user's explicit choice
     refreshBehavior: values.optimistic ? 'optimistic' : 'pessimistic',
     clock: systemClock,
-    onEvent: (event) => event.kind === 'freshness' && console.log(`freshness: ${event.status.mode === 'events' ? 'Vault events' : event.status.reason}`),
+    // the user's own token subscribes to Vault's event stream for the cache's freshness; it is never lent to a request
+    eventsToken: cliToken(process.env),
+    onEvent: (event) => event.kind === 'freshness' && console.log(`freshness: ${describeFeedStatus(event.status)}`),
   })
   const address = await server.start()
   const exports = `export VAULT_ADDR=${address}${certificate ? ` VAULT_CACERT=${certificate.certFile}` : ''}`

@@ -155,6 +155,8 @@ export interface ProxyStats {
   evictions: number
   entries: number
   topPaths: { path: string; requests: number; hits: number }[]
+  /** How cached KV v2 secrets are kept fresh: Vault's event stream, or polling and why. */
+  freshness?: { mode: 'events' } | { mode: 'polling'; reason: string }
 }
 
 export interface Settings {

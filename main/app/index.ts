@@ -8,7 +8,7 @@ import { app, BrowserWindow, clipboard, Menu, nativeImage, Notification, session
 import type { LeaseView } from '../../preload/api.ts'
 import { Engine } from '../engine/engine.ts'
 import { listContexts, loadKubeConfig } from '../engine/kube/contexts.ts'
-import { vaultSettingsFromEnv } from '../engine/vault/connection.ts'
+import { cliToken, vaultSettingsFromEnv } from '../engine/vault/connection.ts'
 import { bridgeContext, engineBridge } from '../ui/bridge/index.ts'
 import { registerHandlers } from './ipc.ts'
 import { notificationsFor, type WatchedState } from './notifications.ts'
@@ -67,6 +67,8 @@ async function start(): Promise<void> {
   const settings = await bridge.handlers['settings:get']().catch(() => undefined)
   if (settings?.cacheDir) cacheDir = settings.cacheDir
   if (settings?.kubeContext || kube) await engine.startSync(settings?.kubeContext, syncOptions(settings?.kubeContext, cacheDir)).catch((error: unknown) => console.error(`sync: ${(error as Error).message}`))
+  // the local proxy on Settings' port, as `npm start -- --proxy` runs it; the CLI's token only subscribes to events
+  await engine.startProxy({ port: settings?.proxyPort ?? 8100, eventsToken: cliToken(process.env) }).catch((error: unknown) => console.error(`proxy: ${(error as Error).message}`))
   // a tray app starts with the session; a development run does not register itself
   if (app.isPackaged) app.setLoginItemSettings({ openAtLogin: true })
 

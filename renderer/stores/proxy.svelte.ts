@@ -12,6 +12,11 @@ export function hitRate(stats: Pick<ProxyStats, 'hits' | 'misses'>): number | un
   return cacheable ? Math.round((stats.hits / cacheable) * 100) : undefined
 }
 
+/** "Vault's event stream", or "polling, because …" (the proxy's change feed). */
+export function freshnessText(freshness: NonNullable<ProxyStats['freshness']>): string {
+  return freshness.mode === 'events' ? "Vault's event stream: a change made elsewhere evicts at once" : `polling, because ${freshness.reason}`
+}
+
 export async function refreshProxy(api: VaultTrayApi): Promise<void> {
   try {
     proxy.stats = await api.invoke('proxy:stats')

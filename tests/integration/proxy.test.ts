@@ -91,6 +91,37 @@ function suite(server: VaultServer): void {
       await vi.waitFor(async () => expect(await get(`secret/data/${secret}`, token)).toMatchObject({ body: { data: { data: { v: 3 } } } }), { timeout: 3_000, interval: 100 })
     })
 
+    it('with a token to subscribe with, follows Vault\'s event stream: a change made elsewhere evicts long before polling would', async () => {
+      const statuses: ProxyEvent[] = []
+      const watching = new VaultProxy({ upstream: { address: server.address, skipVerify: false }, clock, pollIntervalMs: 60_000, tokenCheckMs: 100, eventsToken: async () => server.rootToken, onEvent: (event) => statuses.push(event) })
+      const watchingAddress = await watching.start()
+      try {
+        const freshness = statuses.find((event) => event.kind === 'freshness')
+        if (server.name === 'OpenBao') {
+          // OpenBao has no event stream: said, and polled instead
+          expect(freshness).toEqual({ kind: 'freshness', status: { mode: 'polling', reason: expect.stringMatching(/has no event stream \(HTTP 404 from sys\/events\/subscribe\).*; polling every 60s$/) } })
+          return
+        }
+        expect(freshness).toEqual({ kind: 'freshness', status: { mode: 'events' } })
+        const secret = unique('evented')
+        await write(`secret/data/${secret}`, { v: 1 })
+        const token = await reader(secret)
+        const read = async () => {
+          const response = await fetch(`${watchingAddress}/v1/secret/data/${secret}`, { headers: { 'X-Vault-Token': token } })
+          return { status: response.status, cache: response.headers.get('x-cache'), body: (await response.json()) as { data?: { data?: unknown } } }
+        }
+        await read()
+        expect((await read()).cache).toBe('HIT')
+        await server.call('POST', `secret/data/${secret}`, { data: { v: 2 } }) // straight to Vault
+        await vi.waitFor(async () => expect(await read()).toMatchObject({ cache: 'MISS', body: { data: { data: { v: 2 } } } }), { timeout: 3_000, interval: 50 })
+        expect((await read()).cache).toBe('HIT')
+        await server.call('DELETE', `secret/metadata/${secret}`)
+        await vi.waitFor(async () => expect((await read()).status).toBe(404), { timeout: 3_000, interval: 50 })
+      } finally {
+        await watching.stop()
+      }
+    })
+
     it('stops serving a token whose read capability was taken away, or that was revoked', async () => {
       const secret = unique('revoked')
       await write(`secret/data/${secret}`, { v: 1 })
@@ -175,7 +206,7 @@ function suite(server: VaultServer): void {
         child.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()))
         await vi.waitFor(() => expect(printed).toContain(`export VAULT_ADDR=http://127.0.0.1:${port}`), { timeout: 15_000, interval: 100 })
         // without auto-auth there is no token to subscribe with: the proxy says how it keeps the cache fresh instead
-        expect(printed).toContain('freshness: no token to subscribe to the event stream with; polling every 30s')
+        expect(printed).toContain('freshness: polling, because no token to subscribe to the event stream with; polling every 30s')
         const response = await fetch(`http://127.0.0.1:${port}/v1/sys/health`)
         expect(((await response.json()) as { sealed: boolean }).sealed).toBe(false)
       } finally {
@@ -218,7 +249,7 @@ function suite(server: VaultServer): void {
         // with a token to subscribe with, the proxy learns it cannot have the event stream, and says so and why
         expect(statuses).toContainEqual({
           kind: 'freshness',
-          status: { mode: 'polling', reason: expect.stringMatching(/HTTP 403\): this server may have no event stream \(OpenBao, Vault community edition\), or the token may not .*; polling every 30s$/) },
+          status: { mode: 'polling', reason: expect.stringMatching(/HTTP 403\): this server may have no event stream \(OpenBao; Vault before 1\.16 without -experiment events\.alpha1\), or the token may not .*; polling every 30s$/) },
         })
         const read = (base: string, headers: Record<string, string>) => fetch(`${base}/v1/secret/data/${secret}`, { headers })
         expect((await read(lendingAddress, {})).status).toBe(200)

@@ -58,6 +58,11 @@ export interface ProxyOptions {
    * requests that come without one; 'force' uses it for every request. Off unless given.
    */
   autoAuth?: { token: () => Promise<string>; useAutoAuthToken: true | 'force' }
+  /**
+   * The token the proxy subscribes to Vault's event stream with (`kv*`), never lent to a request; the auto-auth
+   * token when not given. Without either, cached KV v2 secrets are kept fresh by polling only.
+   */
+  eventsToken?: () => Promise<string>
   /** Where the proxy's metrics are registered; a registry of its own when not given. */
   registry?: Registry
   /**
@@ -103,7 +108,7 @@ interface KvTarget {
 }
 
 export class VaultProxy {
-  readonly #options: Required<Omit<ProxyOptions, 'autoAuth' | 'persistence' | 'socketPath' | 'tls'>> & Pick<ProxyOptions, 'autoAuth' | 'persistence' | 'socketPath' | 'tls'>
+  readonly #options: Required<Omit<ProxyOptions, 'autoAuth' | 'eventsToken' | 'persistence' | 'socketPath' | 'tls'>> & Pick<ProxyOptions, 'autoAuth' | 'eventsToken' | 'persistence' | 'socketPath' | 'tls'>
   readonly #server: Server
   readonly #agent: HttpAgent | HttpsAgent
   readonly #client: VaultClient
@@ -120,7 +125,7 @@ export class VaultProxy {
 
   constructor(options: ProxyOptions) {
     this.#options = withDefaults<ProxyOptions>(
-      { host: '127.0.0.1', port: 0, maxBodyBytes: 32 << 20, staticSecretCache: true, leaseCache: true, capabilityRefreshIntervalMs: 5 * 60_000, refreshBehavior: 'pessimistic', tokenCheckMs: 1_000, cacheTtlMs: 60 * 60_000, cacheMaxBytes: 64 << 20, pollIntervalMs: 30_000, onEvent: () => {}, autoAuth: undefined, registry: createRegistry(), persistence: undefined, socketPath: undefined, tls: undefined },
+      { host: '127.0.0.1', port: 0, maxBodyBytes: 32 << 20, staticSecretCache: true, leaseCache: true, capabilityRefreshIntervalMs: 5 * 60_000, refreshBehavior: 'pessimistic', tokenCheckMs: 1_000, cacheTtlMs: 60 * 60_000, cacheMaxBytes: 64 << 20, pollIntervalMs: 30_000, onEvent: () => {}, autoAuth: undefined, eventsToken: undefined, registry: createRegistry(), persistence: undefined, socketPath: undefined, tls: undefined },
       options,
     )
     if (!LOOPBACK.has(this.#options.host)) {
@@ -136,8 +141,8 @@ export class VaultProxy {
     this.#capabilities = new TokenCapabilities(this.#client, { clock, freshMs: tokenCheckMs, refreshBehavior, graceMs: capabilityRefreshIntervalMs })
     if (this.#options.staticSecretCache) {
       this.#cache = new StaticSecretCache(this.#capabilities, { clock, capabilityRefreshIntervalMs, ttlMs: this.#options.cacheTtlMs, maxBytes: this.#options.cacheMaxBytes, onEvent: emit })
-      // the event stream needs a token: the engine's under auto-auth; each watched secret is polled with a token that read it
-      this.#feed = new KvChangeFeed(this.#client, this.#options.autoAuth?.token ?? (async () => ''), { clock, pollIntervalMs: this.#options.pollIntervalMs, onStatus: (status) => emit({ kind: 'freshness', status }) })
+      // the event stream needs a token of the proxy's own; each watched secret is polled with a token that read it
+      this.#feed = new KvChangeFeed(this.#client, this.#options.eventsToken ?? this.#options.autoAuth?.token ?? (async () => ''), { clock, pollIntervalMs: this.#options.pollIntervalMs, onStatus: (status) => emit({ kind: 'freshness', status }) })
     }
     this.#leases = this.#options.leaseCache ? new LeaseCache(this.#client, { clock, freshMs: tokenCheckMs, onEvent: emit }) : undefined
     const handler = (request: IncomingMessage, response: ServerResponse) => void this.#handle(request, response)
@@ -236,8 +241,9 @@ export class VaultProxy {
   }
 
   /** What the Proxy view shows: the counts so far and how many answers are cached now. */
-  stats(): ProxyCounts & { entries: number } {
-    return { ...this.#counter.snapshot(), entries: (this.#cache?.size ?? 0) + (this.#leases?.size ?? 0) }
+  stats(): ProxyCounts & { entries: number; freshness?: ChangeFeedStatus } {
+    const freshness = this.#feed?.status
+    return { ...this.#counter.snapshot(), entries: (this.#cache?.size ?? 0) + (this.#leases?.size ?? 0), ...(freshness ? { freshness } : {}) }
   }
 
   /** Empties both caches, as Vault Proxy's cache-clear of type "all"; returns how many entries went. */

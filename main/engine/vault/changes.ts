@@ -229,6 +229,11 @@ export class KvChangeFeed {
   }
 }
 
+/** "Vault's event stream", or "polling, because …", for a log line or the window. */
+export function describeFeedStatus(status: ChangeFeedStatus): string {
+  return status.mode === 'events' ? "Vault's event stream" : `polling, because ${status.reason}`
+}
+
 interface VaultEvent {
   data?: {
     event_type?: string

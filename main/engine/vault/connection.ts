@@ -57,6 +57,9 @@ export interface DefaultToken {
  * The token the vault CLI would use: VAULT_TOKEN, else what the configured token helper returns (the
  * `token_helper` line of ~/.vault or VAULT_CONFIG_PATH), else ~/.vault-token.
  */
+/** The token the vault CLI would use, asked again at each call (a new `vault login` is picked up); '' without one. */
+export const cliToken = (env: NodeJS.ProcessEnv) => async (): Promise<string> => (await defaultVaultToken(env))?.token ?? ''
+
 export async function defaultVaultToken(env: NodeJS.ProcessEnv = process.env): Promise<DefaultToken | undefined> {
   if (env.VAULT_TOKEN) return { token: env.VAULT_TOKEN, source: 'VAULT_TOKEN' }
   const home = env.HOME || homedir()
