@@ -53,6 +53,8 @@ export class KvChangeFeed {
   readonly #options: Required<ChangeFeedOptions>
   #status: ChangeFeedStatus = { mode: 'polling', reason: 'not started' }
   #socket: WebSocket | undefined
+  /** The stream was open once: a later open follows a gap. */
+  #opened = false
   #cancelPoll: (() => void) | undefined
   #cancelReconnect: (() => void) | undefined
   #attempt = 0
@@ -165,6 +167,9 @@ export class KvChangeFeed {
           this.#setStatus({ mode: 'events' })
           this.#cancelPoll?.()
           this.#cancelPoll = undefined
+          // back after a drop: what changed while no event could arrive is found by one metadata read of each
+          if (this.#opened) void this.poll()
+          this.#opened = true
         }),
       )
       socket.once('unexpected-response', (_request, response) =>
