@@ -117,6 +117,19 @@ function suite(server: VaultServer): void {
         expect((await read()).cache).toBe('HIT')
         await server.call('DELETE', `secret/metadata/${secret}`)
         await vi.waitFor(async () => expect((await read()).status).toBe(404), { timeout: 3_000, interval: 50 })
+
+        // KV v1 has no metadata to poll, but its writes are events too
+        const v1 = unique('kv1')
+        await server.call('POST', `sys/mounts/${v1}`, { type: 'kv', options: { version: '1' } })
+        await server.call('POST', `${v1}/app`, { v: 'old' })
+        const readV1 = async () => {
+          const response = await fetch(`${watchingAddress}/v1/${v1}/app`, { headers: { 'X-Vault-Token': server.rootToken } })
+          return { cache: response.headers.get('x-cache'), body: (await response.json()) as { data?: unknown } }
+        }
+        await readV1()
+        expect((await readV1()).cache).toBe('HIT')
+        await server.call('POST', `${v1}/app`, { v: 'new' })
+        await vi.waitFor(async () => expect(await readV1()).toMatchObject({ cache: 'MISS', body: { data: { v: 'new' } } }), { timeout: 3_000, interval: 50 })
       } finally {
         await watching.stop()
       }

@@ -465,14 +465,18 @@ export class VaultProxy {
     return { mount, secret: secret.secret, cacheableRead: secret.cacheableRead, cachedPath }
   }
 
-  /** KV v2 secrets are watched for changes made elsewhere (events, or metadata polling with a token that read them); false if it cannot be. */
+  /**
+   * KV v2 secrets are watched for changes made elsewhere (events, or metadata polling with a token that read them).
+   * KV v1 ones hear events only, so they are also kept no longer than a polling round: false says so.
+   */
   #watch(namespace: string, kv: KvTarget, token: string): boolean {
-    if (!this.#feed || kv.mount.version !== 2 || namespace) return false
+    if (!this.#feed || namespace) return false
     const key = kv.cachedPath
-    if (this.#watching.has(key)) return true
-    this.#watching.add(key)
-    this.#feed.watch(kv.mount.path, kv.secret, () => this.#cache!.evict(namespace, kv.cachedPath, 'changed-in-vault'), async () => token)
-    return true
+    if (!this.#watching.has(key)) {
+      this.#watching.add(key)
+      this.#feed.watch(kv.mount.path, kv.secret, () => this.#cache!.evict(namespace, kv.cachedPath, 'changed-in-vault'), async () => token, kv.mount.version === 2 ? 2 : 1)
+    }
+    return kv.mount.version === 2
   }
 
   /**

@@ -35,9 +35,15 @@ describe('parseKvEvent', () => {
     expect(parseKvEvent(deleted)).toEqual({ mount: 'secret', path: 'foo', version: undefined })
   })
 
+  it('reads KV v1 writes and deletes, which name the secret itself (as the lab\'s Vault 1.14 sent them)', () => {
+    const write = '{"id":"d6cdd5e4","source":"https://vaultproject.io/","specversion":"1.0","type":"*","data":{"event":{"id":"d6cdd5e4","metadata":{"path":"foo/bar"}},"event_type":"kv-v1/write","plugin_info":{"mount_class":"secret","mount_accessor":"kv_2a248650","mount_path":"v1kv/","plugin":"kv"}},"datacontentype":"application/cloudevents","time":"2026-12-07T13:02:39.904070913Z"}'
+    expect(parseKvEvent(write)).toEqual({ mount: 'v1kv', path: 'foo/bar', version: undefined })
+    expect(parseKvEvent(write.replace('kv-v1/write', 'kv-v1/delete'))).toEqual({ mount: 'v1kv', path: 'foo/bar', version: undefined })
+  })
+
   it('ignores other event types and anything that is not JSON', () => {
     const other = structuredClone(kvWrite)
-    other.data.event_type = 'kv-v1/write'
+    other.data.event_type = 'database/creds-create'
     expect(parseKvEvent(JSON.stringify(other))).toBeUndefined()
     expect(parseKvEvent('not json')).toBeUndefined()
   })

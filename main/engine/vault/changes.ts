@@ -38,6 +38,8 @@ interface Watch {
   /** What polling last saw of the metadata; a change of any part of it is a change of the secret. */
   seen: string | undefined
   token: () => Promise<string>
+  /** KV v1 has no metadata to poll: such a watch hears events only. */
+  kv: 1 | 2
 }
 
 interface KvMetadata {
@@ -74,16 +76,17 @@ export class KvChangeFeed {
 
   /**
    * Calls the listener whenever the secret at mount/path changes; returns the function that stops it.
-   * `token` reads this secret's metadata when polling, if it is not the feed's own token.
+   * `token` reads this secret's metadata when polling, if it is not the feed's own token. A KV v1 secret (`kv: 1`)
+   * has no metadata: it is told of changes by events only, and never while the feed polls.
    */
-  watch(mount: string, path: string, listener: Listener, token: () => Promise<string> = this.token): () => void {
+  watch(mount: string, path: string, listener: Listener, token: () => Promise<string> = this.token, kv: 1 | 2 = 2): () => void {
     const key = `${trim(mount)}/${trim(path)}`
     let watch = this.#watches.get(key)
     if (!watch) {
-      watch = { mount: trim(mount), path: trim(path), listeners: new Set(), version: undefined, seen: undefined, token }
+      watch = { mount: trim(mount), path: trim(path), listeners: new Set(), version: undefined, seen: undefined, token, kv }
       this.#watches.set(key, watch)
       // what we start from, so the first poll does not report a change that is not one
-      void this.#read(watch).then(({ version, seen }) => {
+      if (kv === 2) void this.#read(watch).then(({ version, seen }) => {
         watch!.version ??= version
         watch!.seen ??= seen
       }, () => {})
@@ -114,6 +117,7 @@ export class KvChangeFeed {
   async poll(): Promise<void> {
     await Promise.all(
       [...this.#watches.values()].map(async (watch) => {
+        if (watch.kv === 1) return
         let read: { version: number | undefined; seen: string }
         try {
           read = await this.#read(watch)
@@ -257,13 +261,15 @@ export function parseKvEvent(message: string): Omit<KvChange, 'via'> | undefined
   }
   const mountPath = event.data?.plugin_info?.mount_path
   const fullPath = event.data?.event?.metadata?.path
-  if (!event.data?.event_type?.startsWith('kv-v2/') || !mountPath || !fullPath) return undefined
+  const type = event.data?.event_type ?? ''
+  if (!(type.startsWith('kv-v2/') || type.startsWith('kv-v1/')) || !mountPath || !fullPath) return undefined
   const mount = trim(mountPath)
   // the path names the KV v2 API path, from the mount on in Vault 1.14 (data/<secret>, metadata/<secret>, …) and
   // with the mount in front in Vault 1.16+ (<mount>/data/<secret>)
   const withMount = trim(fullPath)
   const inMount = withMount.startsWith(`${mount}/`) ? withMount.slice(mount.length + 1) : withMount
-  const path = inMount.replace(/^(data|metadata|delete|undelete|destroy)\//, '')
-  const version = Number(event.data.event?.metadata?.current_version)
+  // KV v1 names the secret itself; KV v2 the API path of the operation
+  const path = type.startsWith('kv-v1/') ? inMount : inMount.replace(/^(data|metadata|delete|undelete|destroy)\//, '')
+  const version = Number(event.data?.event?.metadata?.current_version)
   return { mount, path, version: Number.isFinite(version) && version > 0 ? version : undefined }
 }
