@@ -20,6 +20,7 @@ import { describeFeedStatus } from './engine/vault/changes.ts'
 import { cliToken, DEFAULT_VAULT_ADDR, vaultSettingsFromEnv } from './engine/vault/connection.ts'
 import { cliConfigPath, configureTokenHelper, runTokenHelper } from './engine/vault/token-helper.ts'
 import { systemClock } from './engine/clock.ts'
+import { parseTransitKey, proxyPersistence, TransitKeyNameError } from './engine/proxy/persistent-cache.ts'
 import { VaultProxy } from './engine/proxy/server.ts'
 import { startDaemonUi } from './ui/daemon-ui.ts'
 import { localCertificate } from './engine/proxy/tls.ts'
@@ -27,7 +28,7 @@ import { LAB_HELP, LAB_USAGE, LabUsageError, runLabCommand } from './engine/lab/
 import { labEndpoints } from './engine/lab/lab.ts'
 import { WriterLockHeld } from './engine/sync/writer-lease.ts'
 
-const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS] [--sync [--context NAME] [--namespace NS]... [--mode auto|write|observe] [--metrics-port PORT] [--client-cache-persistence-model direct-encrypted|none]] [--ui [--ui-port PORT]] [--proxy [--proxy-port PORT]]
+const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS] [--sync [--context NAME] [--namespace NS]... [--mode auto|write|observe] [--metrics-port PORT] [--client-cache-persistence-model direct-encrypted|none]] [--ui [--ui-port PORT]] [--proxy [--proxy-port PORT] [--proxy-persist MOUNT/KEY]]
        vault-tray crds install [--context NAME] [--take-over]
        vault-tray preflight [--context NAME] [--namespace NS]
        vault-tray token-helper get|store|erase
@@ -49,6 +50,7 @@ const USAGE = `usage: vault-tray daemon [--once] [--json] [--interval SECONDS] [
     --ui-port   the port for --ui (default: a free one)
     --proxy     also run the local Vault proxy on 127.0.0.1 (see \`proxy\`), shown in the window's Proxy view
     --proxy-port  its port (default 8100; 0 picks a free one)
+    --proxy-persist  keep the proxy's caches across restarts, sealed with this transit key (MOUNT/KEY) and the OS keychain
   preflight     check with SelfSubjectAccessReview what the sync engine may do in the kube-context, and say what is missing
   crds install  install or upgrade VSO's custom resource definitions in the kube-context
     --take-over replace CRDs another installer (VSO's Helm chart) put there; without it they are kept
@@ -92,12 +94,20 @@ async function daemon(args: string[]): Promise<number> {
       'ui-port': { type: 'string' },
       proxy: { type: 'boolean', default: false },
       'proxy-port': { type: 'string' },
+      'proxy-persist': { type: 'string' },
       'client-cache-persistence-model': { type: 'string', default: 'direct-encrypted' },
     },
   })
   const persistence = values['client-cache-persistence-model']
   if (persistence !== 'direct-encrypted' && persistence !== 'none') {
     throw new UsageError(`--client-cache-persistence-model must be direct-encrypted or none, not "${persistence}" (VSO's direct-unencrypted is refused: a token is never written in plaintext)`)
+  }
+  if (values['proxy-persist']) {
+    try {
+      parseTransitKey(values['proxy-persist'])
+    } catch (error) {
+      throw error instanceof TransitKeyNameError ? new UsageError(error.message) : error
+    }
   }
   const intervalSeconds = Number(values.interval)
   if (!Number.isFinite(intervalSeconds) || intervalSeconds <= 0) throw new UsageError(`--interval must be a positive number of seconds, not "${values.interval}"`)
@@ -144,8 +154,16 @@ async function daemon(args: string[]): Promise<number> {
     if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--proxy-port must be a port number, not "${values['proxy-port']}"`)
     // the user's own token subscribes to Vault's event stream for the cache's freshness; it is never lent to a request
     const eventsToken = cliToken(env)
-    engine.events.on('proxy', (event) => event.kind === 'freshness' && console.log(`proxy  cached secrets kept fresh by ${describeFeedStatus(event.status)}`))
-    console.log(`proxy  ${await engine.startProxy({ port, eventsToken })}  (export VAULT_ADDR=${engine.proxy!.address} to use it)`)
+    engine.events.on('proxy', (event) => {
+      if (event.kind === 'freshness') console.log(`proxy  cached secrets kept fresh by ${describeFeedStatus(event.status)}`)
+      if (event.kind === 'restored') console.log(`proxy  ${event.persistent ? `cache kept across restarts in ${event.file}: ${event.restored} entries restored` : 'cache in memory this run'}${event.problem ? `; ${event.problem}` : ''}`)
+      if (event.kind === 'save-failed') console.log(`proxy  ${event.message}`)
+    })
+    // --proxy-persist MOUNT/KEY: the caches survive a restart, sealed with that transit key, unlocked with the CLI's token
+    const cacheDir = saved?.cacheDir ?? defaultCacheDir(env)
+    const persist = values['proxy-persist']
+    const persistence = persist ? proxyPersistence({ upstream: vaultSettingsFromEnv(env), file: join(cacheDir, 'proxy.cache'), transit: persist, keychain: new SystemKeychain(), token: cliToken(env), logger: createLogger() }) : undefined
+    console.log(`proxy  ${await engine.startProxy({ port, eventsToken, persistence })}  (export VAULT_ADDR=${engine.proxy!.address} to use it)`)
   }
   const ui = values.ui ? await startDaemonUi(engine, env, values['ui-port'], (line) => console.log(line), sync?.switchTo) : undefined
   await stopRequested()

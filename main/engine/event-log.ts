@@ -177,6 +177,8 @@ export function proxyLine(event: ProxyEvent): LogLine {
       return { source: 'proxy', severity: 'info', message: `capabilities checked again: ${event.paths} paths, ${event.removed} no longer readable` }
     case 'capability-removed':
       return { source: 'proxy', severity: 'info', message: `${event.secret} no longer readable: ${event.reason}` }
+    case 'restored':
+      return { source: 'proxy', severity: event.problem ? 'warning' : 'info', message: `${event.persistent ? `cache kept across restarts: ${event.restored} entries restored` : 'cache in memory this run'}${event.problem ? `; ${event.problem}` : ''}` }
     default:
       return { source: 'proxy', severity: 'info', message: `lease ${event.leaseId} ${event.kind.replace('lease-', '')}${event.reason ? `: ${event.reason}` : ''}` }
   }

@@ -2,7 +2,8 @@
 // lease records survive a restart, so the app resumes them instead of logging in and minting new
 // credentials. It never writes plaintext: without a keychain or transit it stays in memory and says so.
 import { randomBytes } from 'node:crypto'
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
 import type { Logger } from '../telemetry/log.ts'
 import { VaultError } from '../vault/client.ts'
 import type { Transit } from '../vault/engines.ts'
@@ -48,6 +49,10 @@ export class ClientCache {
     this.#options = options
     this.maxEntries = options.maxEntries ?? DEFAULT_CACHE_SIZE
     this.model = options.keychain && options.transit ? 'direct-encrypted' : 'memory'
+  }
+
+  get file(): string {
+    return this.#options.file
   }
 
   /**
@@ -169,6 +174,7 @@ export class ClientCache {
       records: [...this.#entries].map(([key, value]) => ({ key, value })),
     })
     const staging = `${file}.${process.pid}.tmp`
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
     writeFileSync(staging, content, { mode: 0o600 })
     renameSync(staging, file)
   }

@@ -77,6 +77,8 @@ export type ProxyEvent =
   | { kind: 'request'; method: string; path: string; status: number; cache?: 'HIT' | 'MISS'; ms: number }
   | { kind: 'upstream-error'; path: string; message: string }
   | { kind: 'save-failed'; message: string }
+  /** What the persistent cache gave back at start: entries restored, or why nothing could be. */
+  | { kind: 'restored'; file: string; restored: number; persistent: boolean; problem?: string }
   | { kind: 'freshness'; status: ChangeFeedStatus }
   | StaticCacheEvent
   | LeaseCacheEvent
@@ -178,7 +180,8 @@ export class VaultProxy {
   async stop(): Promise<void> {
     this.#cancelSave?.()
     this.#cancelSave = undefined
-    await this.#persist()
+    // a cache that cannot be saved is said, and the proxy still stops
+    await this.#persist().catch((error: Error) => this.#emit({ kind: 'save-failed', message: `saving the proxy cache failed: ${error.message}` }))
     this.#cache?.stop()
     this.#leases?.stop()
     this.#feed?.stop()
@@ -192,8 +195,9 @@ export class VaultProxy {
   async #restore(): Promise<void> {
     const persistence = this.#options.persistence
     if (!persistence) return
-    await persistence.cache.load(() => persistence.token())
+    const loaded = await persistence.cache.load(() => persistence.token())
     const { cache } = persistence
+    this.#emit({ kind: 'restored', file: cache.file, restored: loaded.restored, persistent: cache.model !== 'memory', ...(loaded.problem ? { problem: loaded.problem } : {}) })
     const kept = (prefix: string) => cache.withPrefix<Record<string, unknown>>(prefix)
     this.#cache?.restore({
       entries: kept('static:').map(([key, entry]) => [key, { ...(entry as unknown as CachedResponse), body: Buffer.from(entry.body as string, 'base64') }]),

@@ -3,8 +3,6 @@
 // and the leases those tokens hold stay theirs. As VSO does, it is sealed with the transit key named by the
 // VaultAuth labelled `cacheStorageEncryption=true` in the operator namespace; that VaultAuth's own token is the
 // cache's session (sealed by the keychain secret alone), so it opens without a login too.
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
 import type { Clock } from '../clock.ts'
 import { ClientCache } from '../cache/client-cache.ts'
 import { KeychainUnavailableError, type Keychain } from '../cache/keychain.ts'
@@ -81,7 +79,6 @@ export class TokenCache implements TokenStore {
       return this.#say({ model: 'memory', reason: `Vault tokens are kept in memory only: ${why}. Each restart logs in again.` })
     }
     try {
-      mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
       const access = await factory.get(connection, storage, operatorNamespace)
       const { mount, keyName } = storage.spec.storageEncryption!
       const cache = new ClientCache({ file, keychain, transit: new Transit(access.client, mount, keyName), logger: log, keychainAccount: `sync-client-cache:${file}` })
