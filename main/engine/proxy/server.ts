@@ -118,6 +118,8 @@ export class VaultProxy {
   readonly #cache: StaticSecretCache | undefined
   readonly #leases: LeaseCache | undefined
   readonly #feed: KvChangeFeed | undefined
+  /** How the caches are kept across restarts, once the persistent cache was opened. */
+  #persistence: { file: string; persistent: boolean; problem?: string } | undefined
   readonly #capabilities: TokenCapabilities
   readonly #watching = new Set<string>()
   #cancelSave: (() => void) | undefined
@@ -197,7 +199,8 @@ export class VaultProxy {
     if (!persistence) return
     const loaded = await persistence.cache.load(() => persistence.token())
     const { cache } = persistence
-    this.#emit({ kind: 'restored', file: cache.file, restored: loaded.restored, persistent: cache.model !== 'memory', ...(loaded.problem ? { problem: loaded.problem } : {}) })
+    this.#persistence = { file: cache.file, persistent: cache.model !== 'memory', ...(loaded.problem ? { problem: loaded.problem } : {}) }
+    this.#emit({ kind: 'restored', restored: loaded.restored, ...this.#persistence })
     const kept = (prefix: string) => cache.withPrefix<Record<string, unknown>>(prefix)
     this.#cache?.restore({
       entries: kept('static:').map(([key, entry]) => [key, { ...(entry as unknown as CachedResponse), body: Buffer.from(entry.body as string, 'base64') }]),
@@ -245,9 +248,10 @@ export class VaultProxy {
   }
 
   /** What the Proxy view shows: the counts so far and how many answers are cached now. */
-  stats(): ProxyCounts & { entries: number; freshness?: ChangeFeedStatus } {
+  stats(): ProxyCounts & { entries: number; freshness?: ChangeFeedStatus; persistence?: { file: string; persistent: boolean; problem?: string } } {
     const freshness = this.#feed?.status
-    return { ...this.#counter.snapshot(), entries: (this.#cache?.size ?? 0) + (this.#leases?.size ?? 0), ...(freshness ? { freshness } : {}) }
+    const persistence = this.#persistence
+    return { ...this.#counter.snapshot(), entries: (this.#cache?.size ?? 0) + (this.#leases?.size ?? 0), ...(freshness ? { freshness } : {}), ...(persistence ? { persistence } : {}) }
   }
 
   /** Empties both caches, as Vault Proxy's cache-clear of type "all"; returns how many entries went. */
