@@ -70,6 +70,9 @@ export interface SyncEngineOptions {
   clientCache?: { file: string; keychain: Keychain } | { off: string }
 }
 
+/** The longest wait between a Vault event and the reconcile it starts. */
+const EVENT_JITTER_MS = 100
+
 /** How long stop() lets reconciles under way finish their writes. */
 const STOP_GRACE_MS = 10_000
 
@@ -643,7 +646,9 @@ export class SyncEngine {
     if (status.mode === 'polling') return { via: 'polling', everyMs, reason: status.reason }
     const key = resourceKey(resource.kind, resource.metadata.namespace, resource.metadata.name)
     if (!this.#subscriptions.has(key)) {
-      this.#subscriptions.set(key, feed.feed.watch(path.mount, path.path, () => this.#queue.addAfter(key, Math.round(this.#options.clock.random() * 2_000)), access.token))
+      // VSO spreads the reconciles an event starts over up to 2 s; an event names one path, so the resources it starts
+      // are few: spread over 100 ms, a write reaches the Secret in a fraction of a second
+      this.#subscriptions.set(key, feed.feed.watch(path.mount, path.path, () => this.#queue.addAfter(key, Math.round(this.#options.clock.random() * EVENT_JITTER_MS)), access.token))
       await this.#services.status.event(resource, 'Normal', 'EventWatcherStarted', 'Started watching events from Vault')
     }
     return { via: 'events' }
