@@ -4,13 +4,14 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { KubeConfig } from '@kubernetes/client-node'
 import pg from 'pg'
+import { expect } from 'vitest'
 import { SystemKeychain } from '../../main/engine/cache/keychain.ts'
 import { KubeApi } from '../../main/engine/kube/api.ts'
 import { isListening, processesUsing } from '../../main/engine/lab/process.ts'
 import { LAB_KEYCHAIN_SERVICE, type LabSecrets } from '../../main/engine/lab/secrets.ts'
 import { recordedPorts } from '../../main/engine/lab/servers.ts'
 import type { LabState } from '../../main/engine/lab/state.ts'
-import { TUTORIAL } from '../../main/engine/lab/tutorial.ts'
+import { STATIC_EXAMPLE_DATA, TUTORIAL } from '../../main/engine/lab/tutorial.ts'
 import { lab } from './helpers.ts'
 
 /** The keychain the lab uses in tests: the test lab's private Secret Service. Set before the first keychain use. */
@@ -143,6 +144,19 @@ export async function labSnapshot(dir: string): Promise<Record<string, unknown>>
     const config = Object.fromEntries(await Promise.all(LAB_VAULT_READS.map(async (path) => [path, await vault('GET', path)] as const)))
     const leases = await vault('LIST', `sys/leases/lookup/${dynamic.databaseMount}/creds/${dynamic.databaseRole}`)
     return { kube, vault: config, leases, postgresUsers: await vaultUsers(dir, secrets.postgresPassword!), pids: Object.fromEntries(Object.entries(state.servers).map(([name, record]) => [name, record.pid])) }
+  } finally {
+    api.close()
+  }
+}
+
+/** The tutorial's end state: the static Secret holds Vault's data, the dynamic one logs in to PostgreSQL. */
+export async function expectTutorialSynced(dir: string): Promise<void> {
+  const api = labKube(dir)
+  try {
+    expect(await readSecretData(api, stat.namespace, stat.destination)).toMatchObject(STATIC_EXAMPLE_DATA)
+    const credentials = await readSecretData(api, dynamic.namespace, dynamic.destination)
+    expect(credentials.username).toMatch(/^v-/)
+    expect(await logsIn(dir, credentials)).toBe(true)
   } finally {
     api.close()
   }

@@ -11,7 +11,7 @@ import { SystemKeychain } from '../../main/engine/cache/keychain.ts'
 import { labDown } from '../../main/engine/lab/lab.ts'
 import { lockDefaultCollection, startKeychain } from '../lab/servers/keychain.ts'
 import { STATIC_EXAMPLE_DATA, TUTORIAL } from '../../main/engine/lab/tutorial.ts'
-import { allPorts, labKube, labSecrets, labSnapshot, labTokenCount, leftovers, logsIn, readLabState, readSecretData, useTestKeychain, vaultTray, type CliRun } from './lab-helpers.ts'
+import { allPorts, expectTutorialSynced, labKube, labSecrets, labSnapshot, labTokenCount, leftovers, logsIn, readLabState, readSecretData, useTestKeychain, vaultTray, type CliRun } from './lab-helpers.ts'
 
 const { static: stat, dynamic } = TUTORIAL
 const dir = mkdtempSync(join(tmpdir(), 'vault-tray-lab-up-'))
@@ -42,15 +42,7 @@ describe('vault-tray lab up, from nothing', () => {
   })
 
   it('syncs vso-static-creds-from-vault from Vault and vso-dynamic-creds-from-vault that log in to PostgreSQL', async () => {
-    const api = labKube(dir)
-    try {
-      expect(await readSecretData(api, stat.namespace, stat.destination)).toMatchObject(STATIC_EXAMPLE_DATA)
-      const credentials = await readSecretData(api, dynamic.namespace, dynamic.destination)
-      expect(credentials.username).toMatch(/^v-/)
-      expect(await logsIn(dir, credentials)).toBe(true)
-    } finally {
-      api.close()
-    }
+    await expectTutorialSynced(dir)
   })
 
   it('keeps its servers running after the command ends, on 127.0.0.1 only', async () => {

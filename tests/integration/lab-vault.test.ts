@@ -6,11 +6,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { labDown } from '../../main/engine/lab/lab.ts'
-import { STATIC_EXAMPLE_DATA, TUTORIAL } from '../../main/engine/lab/tutorial.ts'
 import { lab } from './helpers.ts'
-import { labKube, logsIn, readLabState, readSecretData, useTestKeychain, vaultTray, type CliRun } from './lab-helpers.ts'
+import { expectTutorialSynced, readLabState, useTestKeychain, vaultTray, type CliRun } from './lab-helpers.ts'
 
-const { static: stat, dynamic } = TUTORIAL
 const dir = mkdtempSync(join(tmpdir(), 'vault-tray-lab-vault-'))
 let up: CliRun
 
@@ -33,15 +31,7 @@ describe('vault-tray lab up --vault-bin <HashiCorp Vault>', () => {
   })
 
   it('syncs both Secrets, and the dynamic credentials log in to PostgreSQL', async () => {
-    const api = labKube(dir)
-    try {
-      expect(await readSecretData(api, stat.namespace, stat.destination)).toMatchObject(STATIC_EXAMPLE_DATA)
-      const credentials = await readSecretData(api, dynamic.namespace, dynamic.destination)
-      expect(credentials.username).toMatch(/^v-/)
-      expect(await logsIn(dir, credentials)).toBe(true)
-    } finally {
-      api.close()
-    }
+    await expectTutorialSynced(dir)
   })
 
   it('says in lab status that the lab runs HashiCorp Vault', async () => {
