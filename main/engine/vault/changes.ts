@@ -185,7 +185,8 @@ export class KvChangeFeed {
           if (status === 404 || status === 405) this.#fallBack(`${this.client.address} has no event stream (HTTP ${status} from sys/events/subscribe): OpenBao has none, and Vault before 1.16 only with -experiment events.alpha1`, false)
           // Vault checks the token's policy before it looks for the path, so a 403 may also mean "no such endpoint"
           else if (status === 403) this.#fallBack(`the event stream refused the subscription (HTTP 403): this server may have no event stream (OpenBao; Vault before 1.16 without -experiment events.alpha1), or the token may not "read" and "subscribe" on sys/events/subscribe/${EVENT_TYPES}`, false)
-          else this.#fallBack(`the event stream refused the subscription (HTTP ${status})`, status >= 500)
+          else if (status >= 500) void this.#standbyReason(status).then((reason) => this.#fallBack(reason, true))
+          else this.#fallBack(`the event stream refused the subscription (HTTP ${status})`, false)
         }),
       )
       socket.on('error', (error) => settle(() => this.#fallBack(`the event stream failed (${error.message})`, true)))
@@ -198,6 +199,13 @@ export class KvChangeFeed {
         settle(() => {})
       })
     })
+  }
+
+  /** A 5xx from a standby node means "ask the active node" (Vault 1.14 serves events there only): say that. */
+  async #standbyReason(status: number): Promise<string> {
+    const health = await this.client.request<{ standby?: boolean; version?: string }>({ method: 'GET', path: 'sys/health', query: { standbyok: 'true' } }).catch(() => undefined)
+    if (!health?.standby) return `the event stream refused the subscription (HTTP ${status})`
+    return `${this.client.address} is a standby node, and Vault ${health.version ?? ''} serves its event stream on the active node only (HTTP ${status}): point VAULT_ADDR at the active node to get events`
   }
 
   /** Polls from now on; if the stream may come back, tries it again with backoff. */
