@@ -161,7 +161,7 @@ async function daemon(args: string[]): Promise<number> {
     })
     // --proxy-persist MOUNT/KEY: the caches survive a restart, sealed with that transit key, unlocked with the CLI's token
     const cacheDir = saved?.cacheDir ?? defaultCacheDir(env)
-    const persist = values['proxy-persist']
+    const persist = values['proxy-persist'] ?? saved?.proxyPersist
     const persistence = persist ? proxyPersistence({ upstream: vaultSettingsFromEnv(env), file: join(cacheDir, 'proxy.cache'), transit: persist, keychain: new SystemKeychain(), token: cliToken(env), logger: createLogger() }) : undefined
     console.log(`proxy  ${await engine.startProxy({ port, eventsToken, persistence })}  (export VAULT_ADDR=${engine.proxy!.address} to use it)`)
   }

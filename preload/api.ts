@@ -171,6 +171,8 @@ export interface Settings {
   theme: 'system' | 'light' | 'dark'
   /** How long a copied secret value stays on the clipboard before the window clears it again. */
   clipboardClearSeconds: number
+  /** The transit key (MOUNT/KEY) that seals the proxy's caches across restarts; absent, they live in memory. */
+  proxyPersist?: string
 }
 
 export type SettingsSaveResult = { ok: true; settings: Settings } | { ok: false; errors: Partial<Record<keyof Settings | string, string>> }

@@ -19,6 +19,12 @@ describe('validateSettings', () => {
     expect(errors!.proxyPort).toMatch(/1024 to 65535/)
   })
 
+  it('takes the proxy\'s transit key as MOUNT/KEY, or nothing (in memory)', () => {
+    expect(validateSettings({ ...good, proxyPersist: ' transit/vault-tray-client-cache ' }, ['lab']).settings?.proxyPersist).toBe('transit/vault-tray-client-cache')
+    expect(validateSettings({ ...good, proxyPersist: '' }, ['lab']).settings).not.toHaveProperty('proxyPersist')
+    expect(validateSettings({ ...good, proxyPersist: 'just-a-key' }, ['lab']).errors?.proxyPersist).toMatch(/^Enter the transit mount and key as MOUNT\/KEY/)
+  })
+
   it('asks for the fields of the chosen auth method', () => {
     expect(Object.keys(validateSettings({ ...good, vaultAuth: { method: 'approle', mount: 'approle', roleId: ' ' } }, ['lab']).errors!)).toEqual(['vaultAuth.roleId'])
     expect(Object.keys(validateSettings({ ...good, vaultAuth: { method: 'kubernetes', mount: '', role: 'x' } }, ['lab']).errors!)).toEqual(['vaultAuth.mount'])

@@ -6,6 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { homedir } from 'node:os'
 import { dirname, isAbsolute, join } from 'node:path'
 import type { Settings } from '../../preload/api.ts'
+import { parseTransitKey } from './proxy/persistent-cache.ts'
 
 export type { Settings }
 export type SettingsErrors = Partial<Record<string, string>>
@@ -44,6 +45,15 @@ export function defaultSettings(env: NodeJS.ProcessEnv, currentContext: string |
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
+function isTransitKey(value: string): boolean {
+  try {
+    parseTransitKey(value)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /**
  * Checks every field and says, per field, what is wrong in plain words; no errors means `value` is a Settings.
  * `contexts` are the kubeconfig's context names (a kubeContext must be one of them).
@@ -51,10 +61,10 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 export function validateSettings(value: unknown, contexts: readonly string[]): { settings: Settings; errors?: undefined } | { settings?: undefined; errors: SettingsErrors } {
   if (!isRecord(value)) return { errors: { settings: 'Settings must be an object.' } }
   const errors: SettingsErrors = {}
-  const known = new Set(['kubeContext', 'vaultAddress', 'vaultAuth', 'proxyPort', 'cacheDir', 'notifications', 'theme', 'clipboardClearSeconds'])
+  const known = new Set(['kubeContext', 'vaultAddress', 'vaultAuth', 'proxyPort', 'cacheDir', 'notifications', 'theme', 'clipboardClearSeconds', 'proxyPersist'])
   for (const key of Object.keys(value)) if (!known.has(key)) errors[key] = `${key} is not a setting.`
 
-  const { kubeContext, vaultAddress, vaultAuth, proxyPort, cacheDir, notifications, theme, clipboardClearSeconds } = value
+  const { kubeContext, vaultAddress, vaultAuth, proxyPort, cacheDir, notifications, theme, clipboardClearSeconds, proxyPersist } = value
   if (kubeContext !== undefined && (typeof kubeContext !== 'string' || !contexts.includes(kubeContext)))
     errors.kubeContext = contexts.length ? `Pick one of your kubeconfig's contexts: ${contexts.join(', ')}.` : 'There is no kubeconfig with contexts: leave the kube-context empty.'
 
@@ -81,6 +91,9 @@ export function validateSettings(value: unknown, contexts: readonly string[]): {
   if (theme !== 'system' && theme !== 'light' && theme !== 'dark') errors.theme = 'Choose system, light or dark.'
   if (typeof clipboardClearSeconds !== 'number' || !Number.isInteger(clipboardClearSeconds) || clipboardClearSeconds < 1 || clipboardClearSeconds > 300)
     errors.clipboardClearSeconds = 'Enter a whole number of seconds from 1 to 300.'
+  const persist = typeof proxyPersist === 'string' ? proxyPersist.trim() : proxyPersist
+  if (persist !== undefined && persist !== '' && (typeof persist !== 'string' || !isTransitKey(persist)))
+    errors.proxyPersist = 'Enter the transit mount and key as MOUNT/KEY (such as transit/vault-tray-client-cache), or leave it empty to keep the proxy cache in memory.'
 
   if (Object.keys(errors).length) return { errors }
   const auth = vaultAuth as Settings['vaultAuth']
@@ -94,6 +107,7 @@ export function validateSettings(value: unknown, contexts: readonly string[]): {
     clipboardClearSeconds: clipboardClearSeconds as number,
   }
   if (kubeContext !== undefined) settings.kubeContext = kubeContext as string
+  if (typeof persist === 'string' && persist !== '') settings.proxyPersist = persist
   return { settings }
 }
 
