@@ -16,11 +16,11 @@ import { detectOperator } from './engine/kube/vso-detect.ts'
 import { fileLedger } from './engine/sync/lease-ledger.ts'
 import { createLogger } from './engine/telemetry/log.ts'
 import { serveMetrics } from './engine/telemetry/metrics-server.ts'
-import { describeFeedStatus } from './engine/vault/changes.ts'
+import { proxyLine } from './engine/event-log.ts'
 import { cliToken, DEFAULT_VAULT_ADDR, vaultSettingsFromEnv } from './engine/vault/connection.ts'
 import { cliConfigPath, configureTokenHelper, runTokenHelper } from './engine/vault/token-helper.ts'
 import { systemClock } from './engine/clock.ts'
-import { parseTransitKey, proxyPersistence, TransitKeyNameError } from './engine/proxy/persistent-cache.ts'
+import { transitKeyProblem, userProxyOptions } from './engine/proxy/persistent-cache.ts'
 import { VaultProxy } from './engine/proxy/server.ts'
 import { startDaemonUi } from './ui/daemon-ui.ts'
 import { localCertificate } from './engine/proxy/tls.ts'
@@ -102,13 +102,8 @@ async function daemon(args: string[]): Promise<number> {
   if (persistence !== 'direct-encrypted' && persistence !== 'none') {
     throw new UsageError(`--client-cache-persistence-model must be direct-encrypted or none, not "${persistence}" (VSO's direct-unencrypted is refused: a token is never written in plaintext)`)
   }
-  if (values['proxy-persist']) {
-    try {
-      parseTransitKey(values['proxy-persist'])
-    } catch (error) {
-      throw error instanceof TransitKeyNameError ? new UsageError(error.message) : error
-    }
-  }
+  const persistProblem = values['proxy-persist'] ? transitKeyProblem(values['proxy-persist']) : undefined
+  if (persistProblem) throw new UsageError(`--proxy-persist ${persistProblem}`)
   const intervalSeconds = Number(values.interval)
   if (!Number.isFinite(intervalSeconds) || intervalSeconds <= 0) throw new UsageError(`--interval must be a positive number of seconds, not "${values.interval}"`)
 
@@ -152,18 +147,13 @@ async function daemon(args: string[]): Promise<number> {
   if (values.proxy) {
     const port = Number(values['proxy-port'] ?? saved?.proxyPort ?? '8100')
     if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--proxy-port must be a port number, not "${values['proxy-port']}"`)
-    // the user's own token subscribes to Vault's event stream for the cache's freshness; it is never lent to a request
-    const eventsToken = cliToken(env)
+    // how the cache is kept fresh and across restarts, said once each (requests go to the window's event list)
     engine.events.on('proxy', (event) => {
-      if (event.kind === 'freshness') console.log(`proxy  cached secrets kept fresh by ${describeFeedStatus(event.status)}`)
-      if (event.kind === 'restored') console.log(`proxy  ${event.persistent ? `cache kept across restarts in ${event.file}: ${event.restored} entries restored` : 'cache in memory this run'}${event.problem ? `; ${event.problem}` : ''}`)
-      if (event.kind === 'save-failed') console.log(`proxy  ${event.message}`)
+      if (event.kind === 'freshness' || event.kind === 'restored' || event.kind === 'save-failed') console.log(`proxy  ${proxyLine(event).message}`)
     })
     // --proxy-persist MOUNT/KEY: the caches survive a restart, sealed with that transit key, unlocked with the CLI's token
-    const cacheDir = saved?.cacheDir ?? defaultCacheDir(env)
-    const persist = values['proxy-persist'] ?? saved?.proxyPersist
-    const persistence = persist ? proxyPersistence({ upstream: vaultSettingsFromEnv(env), file: join(cacheDir, 'proxy.cache'), transit: persist, keychain: new SystemKeychain(), token: cliToken(env), logger: createLogger() }) : undefined
-    console.log(`proxy  ${await engine.startProxy({ port, eventsToken, persistence })}  (export VAULT_ADDR=${engine.proxy!.address} to use it)`)
+    const options = userProxyOptions(env, saved?.cacheDir ?? defaultCacheDir(env), values['proxy-persist'] ?? saved?.proxyPersist)
+    console.log(`proxy  ${await engine.startProxy({ port, ...options })}  (export VAULT_ADDR=${engine.proxy!.address} to use it)`)
   }
   const ui = values.ui ? await startDaemonUi(engine, env, values['ui-port'], (line) => console.log(line), sync?.switchTo) : undefined
   await stopRequested()
@@ -312,7 +302,7 @@ async function proxy(args: string[]): Promise<number> {
     clock: systemClock,
     // the user's own token subscribes to Vault's event stream for the cache's freshness; it is never lent to a request
     eventsToken: cliToken(process.env),
-    onEvent: (event) => event.kind === 'freshness' && console.log(`freshness: ${describeFeedStatus(event.status)}`),
+    onEvent: (event) => event.kind === 'freshness' && console.log(proxyLine(event).message),
   })
   const address = await server.start()
   const exports = `export VAULT_ADDR=${address}${certificate ? ` VAULT_CACERT=${certificate.certFile}` : ''}`

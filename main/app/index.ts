@@ -8,9 +8,8 @@ import { app, BrowserWindow, clipboard, Menu, nativeImage, Notification, session
 import type { LeaseView } from '../../preload/api.ts'
 import { Engine } from '../engine/engine.ts'
 import { listContexts, loadKubeConfig } from '../engine/kube/contexts.ts'
-import { cliToken, vaultSettingsFromEnv } from '../engine/vault/connection.ts'
-import { proxyPersistence } from '../engine/proxy/persistent-cache.ts'
-import { createLogger } from '../engine/telemetry/log.ts'
+import { vaultSettingsFromEnv } from '../engine/vault/connection.ts'
+import { userProxyOptions } from '../engine/proxy/persistent-cache.ts'
 import { bridgeContext, engineBridge } from '../ui/bridge/index.ts'
 import { registerHandlers } from './ipc.ts'
 import { notificationsFor, type WatchedState } from './notifications.ts'
@@ -70,10 +69,7 @@ async function start(): Promise<void> {
   if (settings?.cacheDir) cacheDir = settings.cacheDir
   if (settings?.kubeContext || kube) await engine.startSync(settings?.kubeContext, syncOptions(settings?.kubeContext, cacheDir)).catch((error: unknown) => console.error(`sync: ${(error as Error).message}`))
   // the local proxy on Settings' port, as `npm start -- --proxy` runs it; the CLI's token only subscribes to events
-  const persistence = settings?.proxyPersist
-    ? proxyPersistence({ upstream: vaultSettingsFromEnv(), file: join(cacheDir, 'proxy.cache'), transit: settings.proxyPersist, keychain: new SystemKeychain(), token: cliToken(process.env), logger: createLogger() })
-    : undefined
-  await engine.startProxy({ port: settings?.proxyPort ?? 8100, eventsToken: cliToken(process.env), persistence }).catch((error: unknown) => console.error(`proxy: ${(error as Error).message}`))
+  await engine.startProxy({ port: settings?.proxyPort ?? 8100, ...userProxyOptions(process.env, cacheDir, settings?.proxyPersist) }).catch((error: unknown) => console.error(`proxy: ${(error as Error).message}`))
   // a tray app starts with the session; a development run does not register itself
   if (app.isPackaged) app.setLoginItemSettings({ openAtLogin: true })
 

@@ -7,6 +7,7 @@ import type { EventBus } from './events.ts'
 import type { StepEvent } from './lab/runner.ts'
 import type { ProxyEvent } from './proxy/server.ts'
 import type { SyncRecord } from './sync/sync-engine.ts'
+import { describeFeedStatus } from './vault/changes.ts'
 import { maskPath } from './vault/renewal.ts'
 import type { VaultSessionEvent } from './vault/session.ts'
 
@@ -168,9 +169,9 @@ export function proxyLine(event: ProxyEvent): LogLine {
     case 'upstream-error':
       return { source: 'proxy', severity: 'error', message: `${maskPath(event.path)}: Vault could not be reached: ${event.message}` }
     case 'save-failed':
-      return { source: 'proxy', severity: 'warning', message: `could not save the proxy's cache: ${event.message}` }
+      return { source: 'proxy', severity: 'warning', message: event.message }
     case 'freshness':
-      return { source: 'proxy', severity: 'info', message: event.status.mode === 'events' ? 'cache kept fresh by Vault events' : `cache kept fresh by polling: ${event.status.reason}` }
+      return { source: 'proxy', severity: 'info', message: `cached secrets kept fresh by ${describeFeedStatus(event.status)}` }
     case 'evicted':
       return { source: 'proxy', severity: 'info', message: `evicted ${event.secret} (${event.cause})` }
     case 'capabilities-refreshed':
@@ -178,7 +179,7 @@ export function proxyLine(event: ProxyEvent): LogLine {
     case 'capability-removed':
       return { source: 'proxy', severity: 'info', message: `${event.secret} no longer readable: ${event.reason}` }
     case 'restored':
-      return { source: 'proxy', severity: event.problem ? 'warning' : 'info', message: `${event.persistent ? `cache kept across restarts: ${event.restored} entries restored` : 'cache in memory this run'}${event.problem ? `; ${event.problem}` : ''}` }
+      return { source: 'proxy', severity: event.problem ? 'warning' : 'info', message: `${event.persistent ? `cache kept across restarts in ${event.file}: ${event.restored} entries restored` : 'cache in memory this run'}${event.problem ? `; ${event.problem}` : ''}` }
     default:
       return { source: 'proxy', severity: 'info', message: `lease ${event.leaseId} ${event.kind.replace('lease-', '')}${event.reason ? `: ${event.reason}` : ''}` }
   }

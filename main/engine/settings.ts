@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { homedir } from 'node:os'
 import { dirname, isAbsolute, join } from 'node:path'
 import type { Settings } from '../../preload/api.ts'
-import { parseTransitKey } from './proxy/persistent-cache.ts'
+import { transitKeyProblem } from './proxy/persistent-cache.ts'
 
 export type { Settings }
 export type SettingsErrors = Partial<Record<string, string>>
@@ -44,15 +44,6 @@ export function defaultSettings(env: NodeJS.ProcessEnv, currentContext: string |
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
-
-function isTransitKey(value: string): boolean {
-  try {
-    parseTransitKey(value)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /**
  * Checks every field and says, per field, what is wrong in plain words; no errors means `value` is a Settings.
@@ -92,7 +83,7 @@ export function validateSettings(value: unknown, contexts: readonly string[]): {
   if (typeof clipboardClearSeconds !== 'number' || !Number.isInteger(clipboardClearSeconds) || clipboardClearSeconds < 1 || clipboardClearSeconds > 300)
     errors.clipboardClearSeconds = 'Enter a whole number of seconds from 1 to 300.'
   const persist = typeof proxyPersist === 'string' ? proxyPersist.trim() : proxyPersist
-  if (persist !== undefined && persist !== '' && (typeof persist !== 'string' || !isTransitKey(persist)))
+  if (persist !== undefined && persist !== '' && (typeof persist !== 'string' || transitKeyProblem(persist) !== undefined))
     errors.proxyPersist = 'Enter the transit mount and key as MOUNT/KEY (such as transit/vault-tray-client-cache), or leave it empty to keep the proxy cache in memory.'
 
   if (Object.keys(errors).length) return { errors }
