@@ -1,4 +1,4 @@
-import type { VaultTrayApi } from './api.ts'
+import type { VaultTrayApi } from '../main/contract/index.ts'
 
 declare global {
   interface Window {

@@ -1,6 +1,6 @@
-// Registers one handler per invoke channel, typed by preload/api.ts; security.ts decides what each call gets.
+// Registers one handler per invoke channel, typed by the contract (main/contract); security.ts decides what each call gets.
 import { ipcMain, type IpcMainInvokeEvent } from 'electron'
-import { INVOKE_CHANNELS, type InvokeHandlers } from '../../preload/api.ts'
+import { INVOKE_CHANNELS, type InvokeHandlers } from '../contract/index.ts'
 import { answerInvoke } from './security.ts'
 
 export function registerHandlers(handlers: InvokeHandlers, isTrustedSender: (event: IpcMainInvokeEvent) => boolean): void {

@@ -1,8 +1,8 @@
 // Desktop notifications for what needs action: a resource that starts failing, a lease that will soon end for
 // good, a Vault that becomes sealed. Only changes notify (never the same thing twice in a row), and nothing when
 // the user turned notifications off.
-import type { HealthReport, LeaseView, SyncRecord } from '../../preload/api.ts'
-import { leaseUrgency } from '../ui/lease-urgency.ts'
+import type { HealthReport, LeaseView, SyncRecord } from '../contract/index.ts'
+import { leaseUrgency } from '../contract/lease-urgency.ts'
 
 export interface Notice {
   title: string

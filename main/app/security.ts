@@ -1,7 +1,7 @@
 // The window's security settings in one place, pure so tests assert them without Electron: what the renderer may
 // do (nothing beyond its own bundle and the preload's API), which frames may call the API, and how a call is
 // checked before any handler runs.
-import { ARGUMENT_CHECKS, isInvokeChannel, type Envelope, type InvokeHandlers } from '../../preload/api.ts'
+import { ARGUMENT_CHECKS, isInvokeChannel, type Envelope, type InvokeHandlers } from '../contract/index.ts'
 
 /** webPreferences of the one window: isolated, sandboxed, no Node, no <webview>, no remote content. */
 export const WEB_PREFERENCES = {

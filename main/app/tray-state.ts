@@ -1,7 +1,7 @@
 // The tray's one word: the worst of Vault's health, the sync engine's resources and the leases, with the reason
 // for its tooltip. Pure, so it is tested without Electron; the shell turns it into an icon.
-import type { HealthReport, LeaseView, SyncRecord } from '../../preload/api.ts'
-import { leaseUrgency } from '../ui/lease-urgency.ts'
+import type { HealthReport, LeaseView, SyncRecord } from '../contract/index.ts'
+import { leaseUrgency } from '../contract/lease-urgency.ts'
 
 export type TrayState = 'ok' | 'syncing' | 'warning' | 'error' | 'sealed'
 

@@ -2,44 +2,26 @@
 import { ClientCache, type ClientCacheOptions } from './cache/client-cache.ts'
 import { systemClock, type Clock } from './clock.ts'
 import { EVENT_LOG_CAPACITY, EventLog } from './event-log.ts'
+import type { EngineEvents } from './engine-events.ts'
 import { EventBus } from './events.ts'
+import type { HealthReport, KubeStatus } from '../contract/index.ts'
 import { configForContext, type LoadedKubeConfig } from './kube/contexts.ts'
 import { withUserPath } from './kube/shell-path.ts'
-import type { StepEvent } from './lab/runner.ts'
-import { VaultProxy, type ProxyEvent, type ProxyOptions } from './proxy/server.ts'
-import { SyncEngine, type SyncEngineOptions, type SyncEvent } from './sync/sync-engine.ts'
-import { readKubeHealth, type KubeHealth } from './kube/health.ts'
+import { VaultProxy, type ProxyOptions } from './proxy/server.ts'
+import { SyncEngine, type SyncEngineOptions } from './sync/sync-engine.ts'
+import { readKubeHealth } from './kube/health.ts'
 import type { AuthConfig } from './vault/auth.ts'
 import { VaultClient } from './vault/client.ts'
 import type { VaultConnectionSettings } from './vault/connection.ts'
 import { Transit } from './vault/engines.ts'
-import { readVaultHealth, type VaultHealth } from './vault/health.ts'
-import { VaultSession, type VaultSessionEvent } from './vault/session.ts'
+import { readVaultHealth } from './vault/health.ts'
+import { VaultSession } from './vault/session.ts'
 
 export interface EngineSettings {
   vault: VaultConnectionSettings
   /** Undefined when the user has no kubeconfig. */
   kube: LoadedKubeConfig | undefined
   healthIntervalMs: number
-}
-
-export type KubeStatus = KubeHealth | { context: undefined; reachable: false; error: string }
-
-export interface HealthReport {
-  vault: VaultHealth
-  kube: KubeStatus
-}
-
-export interface EngineEvents {
-  health: HealthReport
-  /** Token, lease and cache changes of the Vault session; ids masked, never a secret value. */
-  vault: VaultSessionEvent
-  /** What the sync engine of the chosen kube-context did; never a secret value. */
-  sync: SyncEvent & { context: string }
-  /** What the local proxy did: requests (paths, never bodies), cache hits, evictions. */
-  proxy: ProxyEvent
-  /** The one-click lab's steps while it is set up from the window. */
-  lab: StepEvent
 }
 
 export interface VaultSessionSettings {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import type { EngineEvents, HealthReport } from './engine.ts'
+import type { HealthReport, SyncRecord } from '../contract/index.ts'
+import type { EngineEvents } from './engine-events.ts'
 import { EventLog } from './event-log.ts'
 import { maskPath } from './vault/renewal.ts'
 import { EventBus } from './events.ts'
-import type { SyncRecord } from './sync/sync-engine.ts'
 
 const record = (state: SyncRecord['state'], message: string): SyncRecord => ({
   key: 'VaultStaticSecret/app/db',

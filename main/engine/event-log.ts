@@ -1,12 +1,11 @@
 // The engine's event log: what the Events view lists, as one line per thing that happened, kept in a ring of
 // the newest 100,000. It turns the bus's events into EngineLogEntry lines; every message is the engine's own,
 // which already masks lease ids and never holds a secret value.
-import type { EngineLogEntry } from '../../preload/api.ts'
-import type { EngineEvents, HealthReport } from './engine.ts'
+import type { EngineLogEntry, HealthReport, SyncRecord } from '../contract/index.ts'
+import type { EngineEvents } from './engine-events.ts'
 import type { EventBus } from './events.ts'
 import type { StepEvent } from './lab/runner.ts'
-import type { ProxyEvent } from './proxy/server.ts'
-import type { SyncRecord } from './sync/sync-engine.ts'
+import type { ProxyEvent } from './proxy/events.ts'
 import { describeFeedStatus } from './vault/changes.ts'
 import { maskPath } from './vault/renewal.ts'
 import type { VaultSessionEvent } from './vault/session.ts'

@@ -5,7 +5,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, isAbsolute, join } from 'node:path'
-import type { Settings } from '../../preload/api.ts'
+import type { Settings } from '../contract/index.ts'
 import { transitKeyProblem } from './proxy/persistent-cache.ts'
 
 export type { Settings }

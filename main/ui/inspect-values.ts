@@ -2,7 +2,7 @@
 // list, one value for an explicit reveal, and digests to tell which keys changed between KV versions. Values
 // never leave this module except in a RevealedValue the user asked for.
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import type { MaskedKey, RevealedValue } from '../../preload/api.ts'
+import type { MaskedKey, RevealedValue } from '../contract/index.ts'
 
 /**
  * The most a reveal carries across the bridge. Kubernetes caps a whole Secret at 1 MiB, KV values may be larger:

@@ -17,7 +17,7 @@ function newestSource(): number {
     if (stat.isDirectory()) for (const entry of readdirSync(path)) visit(join(path, entry))
     else newest = Math.max(newest, stat.mtimeMs)
   }
-  for (const path of [join(PROJECT, 'renderer'), join(PROJECT, 'preload/api.ts'), CONFIG, join(PROJECT, 'svelte.config.js')]) visit(path)
+  for (const path of [join(PROJECT, 'renderer'), join(PROJECT, 'main/contract'), CONFIG, join(PROJECT, 'svelte.config.js')]) visit(path)
   return newest
 }
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { BridgeError, INVOKE_CHANNELS, type InvokeHandlers, type PushChannel, type PushChannels, type ServerMessage } from '../../preload/api.ts'
+import { BridgeError, INVOKE_CHANNELS, type InvokeHandlers, type PushChannel, type PushChannels, type ServerMessage } from '../contract/index.ts'
 import { PAGE_PROTOCOL_PREFIX, startUiServer, type UiServer } from './server.ts'
 
 const root = mkdtempSync(join(tmpdir(), 'ui-server-'))

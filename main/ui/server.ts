@@ -1,4 +1,4 @@
-// The browser twin of the Electron window: serves the built renderer and the preload API (preload/api.ts) over
+// The browser twin of the Electron window: serves the built renderer and the contract's API (main/contract) over
 // a WebSocket, on 127.0.0.1 only, guarded by a random per-run token that appears only in the URL printed at
 // start (as Jupyter does). The page opened with that URL carries a fresh page secret in a meta tag; the page
 // keeps it in this origin's storage and offers it as the WebSocket's subprotocol. No cookie: browsers send
@@ -18,7 +18,7 @@ import {
   type PushChannel,
   type PushChannels,
   type ServerMessage,
-} from '../../preload/api.ts'
+} from '../contract/index.ts'
 
 export interface UiServerOptions {
   /** The folder of the built renderer (index.html and its assets). */

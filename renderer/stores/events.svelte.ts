@@ -1,7 +1,7 @@
 // The engine's event log as the window keeps it: pulled page by page from the last seq seen whenever an
 // events:appended hint arrives, on every view, so the Events view opens with what happened meanwhile. The
 // list is a non-deep ($state.raw) array: 100,000 entries are replaced, never proxied one by one.
-import type { EngineLogEntry, EventsPage, VaultTrayApi } from '../../preload/api.ts'
+import type { EngineLogEntry, EventsPage, VaultTrayApi } from '../../main/contract/index.ts'
 import type { Tone } from './health.svelte.ts'
 
 export type Source = EngineLogEntry['source']

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { EngineLogEntry, EventsPage, VaultTrayApi } from '../../preload/api.ts'
+import type { EngineLogEntry, EventsPage, VaultTrayApi } from '../../main/contract/index.ts'
 import { addPage, eventPuller, eventStore, filterFromQuery, matcher, queryFromFilter, toJsonLines, visibleRange } from './events.svelte.ts'
 
 const entry = (seq: number, extra: Partial<EngineLogEntry> = {}): EngineLogEntry => ({ seq, at: 1_000 + seq, source: 'sync', severity: 'info', message: `event ${seq}`, ...extra })

@@ -1,5 +1,5 @@
 // The health of the Vault and the kube-context, as health:get reports it; refetched on health:changed.
-import type { HealthReport, VaultTrayApi } from '../../preload/api.ts'
+import type { HealthReport, VaultTrayApi } from '../../main/contract/index.ts'
 import { debouncedRefetch } from './refetch.ts'
 
 export const health = $state<{ report?: HealthReport; error?: string }>({})

@@ -4,7 +4,7 @@
 //
 // A target is named in the route (#/inspect/<key>) as `secret:<namespace>/<name>` or `kv:<mount>:<path>`: a KV
 // mount may hold slashes (team/kv), and `:` never appears in a Vault path, so the colon keeps the two apart.
-import { BridgeError, isInspectTarget, type InspectResult, type InspectTarget, type KvHistory, type RevealedValue, type VaultTrayApi } from '../../preload/api.ts'
+import { BridgeError, isInspectTarget, type InspectResult, type InspectTarget, type KvHistory, type RevealedValue, type VaultTrayApi } from '../../main/contract/index.ts'
 
 /** Characters of a revealed value the window displays; copying always takes the whole value. */
 export const DISPLAY_LIMIT = 4096

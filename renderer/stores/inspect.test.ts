@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { BridgeError, type InspectTarget, type RevealedValue, type VaultTrayApi } from '../../preload/api.ts'
+import { BridgeError, type InspectTarget, type RevealedValue, type VaultTrayApi } from '../../main/contract/index.ts'
 import { checkTarget, clipboardGuard, copy, followClipboard, describeChange, formatBytes, hide, hideAll, inspect, load, parseTargetKey, reveal, shownValue, targetKey, type ClipboardLike } from './inspect.svelte.ts'
 
 const VALUE = 'hunter2-not-for-the-dom'

@@ -1,6 +1,6 @@
 // The one-click lab as lab:status reports it; refetched on lab:changed while `up` runs. Never a secret: the root
 // token stays in the keychain, and the view points to `lab token` for it.
-import type { LabView, VaultTrayApi } from '../../preload/api.ts'
+import type { LabView, VaultTrayApi } from '../../main/contract/index.ts'
 import type { Connection } from '../lib/bridge/websocket-api.ts'
 import type { Tone } from './health.svelte.ts'
 import { debouncedRefetch } from './refetch.ts'

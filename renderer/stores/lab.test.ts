@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { LabView } from '../../preload/api.ts'
+import type { LabView } from '../../main/contract/index.ts'
 import { describeDuration, exportsLine, labSummary, stepLabel, stepTone } from './lab.svelte.ts'
 
 const steps = (states: LabView['steps'][number]['state'][]): LabView['steps'] => states.map((state, index) => ({ id: `s${index}`, title: `Step ${index}`, state }))

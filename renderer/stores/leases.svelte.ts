@@ -1,6 +1,6 @@
 // The leases the engine holds (leases:list), refetched when a resource changes and every 30 s; between fetches
 // the view counts down on its own clock, so the TTLs stay live without asking Vault each second.
-import type { LeaseView, VaultTrayApi } from '../../preload/api.ts'
+import type { LeaseView, VaultTrayApi } from '../../main/contract/index.ts'
 import type { Connection } from '../lib/bridge/websocket-api.ts'
 import { refreshWhenConnected } from './connection.svelte.ts'
 import { debouncedRefetch } from './refetch.ts'

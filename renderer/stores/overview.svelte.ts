@@ -1,6 +1,6 @@
 // What Overview adds to health (overview:details): the user's token and what the kube-context holds. Fetched when
 // Overview opens and again with each health change; the engine keeps the slow part (preflight) for 30 s.
-import type { OverviewDetails, VaultTrayApi } from '../../preload/api.ts'
+import type { OverviewDetails, VaultTrayApi } from '../../main/contract/index.ts'
 import type { Connection } from '../lib/bridge/websocket-api.ts'
 import { refreshWhenConnected } from './connection.svelte.ts'
 

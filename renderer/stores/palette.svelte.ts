@@ -1,6 +1,6 @@
 // The command palette (Ctrl+K / Cmd+K): every view, and for each synced resource what can be done to it, filtered as
 // the user types. Commands are data; the palette runs them (navigate, or a sync command through the API).
-import type { SyncRecord } from '../../preload/api.ts'
+import type { SyncRecord } from '../../main/contract/index.ts'
 import type { Route, View } from './route.svelte.ts'
 
 export const palette = $state({ open: false })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { SyncRecord } from '../../preload/api.ts'
+import type { SyncRecord } from '../../main/contract/index.ts'
 import { isPaletteKey, matchScore, paletteCommands, rankCommands, viewForKey } from './palette.svelte.ts'
 import { VIEWS } from './route.svelte.ts'
 

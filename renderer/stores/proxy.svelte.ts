@@ -1,5 +1,5 @@
 // The local proxy's counts (proxy:stats), refetched on proxy:changed hints while the Proxy view is open.
-import type { ProxyStats, VaultTrayApi } from '../../preload/api.ts'
+import type { ProxyStats, VaultTrayApi } from '../../main/contract/index.ts'
 import type { Connection } from '../lib/bridge/websocket-api.ts'
 import { refreshWhenConnected } from './connection.svelte.ts'
 import { debouncedRefetch } from './refetch.ts'

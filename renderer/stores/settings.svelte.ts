@@ -1,6 +1,6 @@
 // The user's settings as settings:get reports them, the theme they choose applied to the page, and saving with
 // the errors the engine found per field (nothing is saved while one is wrong).
-import type { Settings, VaultTrayApi } from '../../preload/api.ts'
+import type { Settings, VaultTrayApi } from '../../main/contract/index.ts'
 
 export const settings = $state<{ current?: Settings; contexts: string[]; problem?: string }>({ contexts: [] })
 

@@ -1,5 +1,5 @@
 // The sync engine's records, as sync:records reports them; refetched on sync:changed hints. Never a secret value.
-import type { ClientCacheView, SyncOverview, SyncRecord, VaultTrayApi } from '../../preload/api.ts'
+import type { ClientCacheView, SyncOverview, SyncRecord, VaultTrayApi } from '../../main/contract/index.ts'
 import type { Tone } from './health.svelte.ts'
 import { debouncedRefetch } from './refetch.ts'
 

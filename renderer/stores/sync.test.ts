@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { SyncOverview, SyncRecord } from '../../preload/api.ts'
+import type { SyncOverview, SyncRecord } from '../../main/contract/index.ts'
 import { clientCacheLine, describeAge, emptyReason, isFailing, otherWriter, sortRecords, stateLabel, stateTone, whyNotSynced } from './sync.svelte.ts'
 
 const record = (name: string, state: SyncRecord['state'], extra: Partial<SyncRecord> = {}): SyncRecord => ({

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, inject, it } from 'vitest'
-import type { HealthReport } from '../../main/engine/engine.ts'
+import type { HealthReport } from '../../main/contract/index.ts'
 
 const lab = inject('lab')
 const run = promisify(execFile)

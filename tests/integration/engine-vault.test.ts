@@ -1,6 +1,7 @@
 // The engine publishes its Vault session's token and lease changes on its bus, without a secret in them.
 import { describe, expect, it } from 'vitest'
-import { Engine, type EngineEvents } from '../../main/engine/engine.ts'
+import { Engine } from '../../main/engine/engine.ts'
+import type { EngineEvents } from '../../main/engine/engine-events.ts'
 import { createLogger } from '../../main/engine/telemetry/log.ts'
 import { on, VAULT_SERVERS, type VaultServer } from './helpers.ts'
 

@@ -1,8 +1,5 @@
 import { ApiException, VersionApi, type KubeConfig } from '@kubernetes/client-node'
-
-export type KubeHealth =
-  | { context: string; server: string; reachable: true; version: string }
-  | { context: string; server: string; reachable: false; error: string }
+import type { KubeHealth } from '../../contract/index.ts'
 
 /** Asks the current context's apiserver for its version; never throws. */
 export async function readKubeHealth(config: KubeConfig): Promise<KubeHealth> {

@@ -18,10 +18,11 @@ import { VaultClient, VaultError, vaultAgent } from '../vault/client.ts'
 import { capabilitiesSelf } from '../vault/engines.ts'
 import type { VaultConnectionSettings } from '../vault/connection.ts'
 import { kvSecretOf, MountResolver, type MountKind } from './mounts.ts'
-import { LeaseCache, leaseOf, type LeaseCacheEntry, type LeaseCacheEvent } from './lease-cache.ts'
-import { StaticSecretCache, type CachedResponse, type StaticCacheEvent, type TokenRecord } from './static-cache.ts'
+import { LeaseCache, leaseOf, type LeaseCacheEntry } from './lease-cache.ts'
+import { StaticSecretCache, type CachedResponse, type TokenRecord } from './static-cache.ts'
 import { permits, TokenCapabilities, type Need, type RefreshBehavior } from './capabilities.ts'
 import { trimSlashes } from '../vault/paths.ts'
+import type { ProxyEvent } from './events.ts'
 import { ProxyCounter, type ProxyCounts } from './stats.ts'
 
 export interface ProxyOptions {
@@ -72,16 +73,6 @@ export interface ProxyOptions {
   persistence?: { cache: ClientCache; token: () => Promise<string>; saveIntervalMs?: number }
   onEvent?: (event: ProxyEvent) => void
 }
-
-export type ProxyEvent =
-  | { kind: 'request'; method: string; path: string; status: number; cache?: 'HIT' | 'MISS'; ms: number }
-  | { kind: 'upstream-error'; path: string; message: string }
-  | { kind: 'save-failed'; message: string }
-  /** What the persistent cache gave back at start: entries restored, or why nothing could be. */
-  | { kind: 'restored'; file: string; restored: number; persistent: boolean; problem?: string }
-  | { kind: 'freshness'; status: ChangeFeedStatus }
-  | StaticCacheEvent
-  | LeaseCacheEvent
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
 // Headers that describe one connection, not the request: never forwarded.

@@ -1,8 +1,8 @@
 // What the Proxy view shows: requests, cache hits and misses, evictions, and the busiest paths (masked as the
 // event log masks them: a token or lease id in a path never shows). Counted from the proxy's own events.
-import type { ProxyStats } from '../../../preload/api.ts'
+import type { ProxyStats } from '../../contract/index.ts'
 import { maskPath } from '../vault/renewal.ts'
-import type { ProxyEvent } from './server.ts'
+import type { ProxyEvent } from './events.ts'
 
 /** Paths beyond this many are counted in the totals only, so a scan of random paths cannot grow memory. */
 const MAX_PATHS = 10_000

@@ -1,7 +1,5 @@
 // The custom resources of the Vault Secrets Operator (secrets.hashicorp.com/v1beta1), typed as VSO defines them, so
 // manifests written for VSO work unchanged. Field names, defaults and status shapes follow VSO 1.6.
-import type { Transformation } from './transformation.ts'
-
 export const GROUP = 'secrets.hashicorp.com'
 export const VERSION = 'v1beta1'
 export const API_VERSION = `${GROUP}/${VERSION}`
@@ -73,6 +71,35 @@ export interface VaultAuthStatus {
   conditions?: Condition[]
 }
 
+/** destination.transformation and SecretTransformation's spec, field names exactly as VSO's v1beta1 API. */
+export interface Template {
+  name?: string
+  text: string
+}
+export interface TemplateRef {
+  name: string
+  keyOverride?: string
+}
+export interface TransformationRef {
+  namespace?: string
+  name: string
+  templateRefs?: TemplateRef[]
+  ignoreIncludes?: boolean
+  ignoreExcludes?: boolean
+}
+export interface Transformation {
+  templates?: Record<string, Template>
+  transformationRefs?: TransformationRef[]
+  includes?: string[]
+  excludes?: string[]
+  excludeRaw?: boolean
+}
+export interface SecretTransformationSpec {
+  templates?: Record<string, Template>
+  sourceTemplates?: { name: string; text: string }[]
+  includes?: string[]
+  excludes?: string[]
+}
 export interface RolloutRestartTarget {
   kind: 'Deployment' | 'DaemonSet' | 'StatefulSet' | 'argo.Rollout'
   name: string
@@ -179,7 +206,7 @@ export type VaultAuth = Resource<'VaultAuth', VaultAuthSpec, VaultAuthStatus>
 export type VaultStaticSecret = Resource<'VaultStaticSecret', VaultStaticSecretSpec, VaultStaticSecretStatus>
 export type VaultDynamicSecret = Resource<'VaultDynamicSecret', VaultDynamicSecretSpec, VaultDynamicSecretStatus>
 export type VaultPKISecret = Resource<'VaultPKISecret', VaultPKISecretSpec, VaultPKISecretStatus>
-export type SecretTransformation = Resource<'SecretTransformation', import('./transformation.ts').SecretTransformationSpec, { valid: boolean; error: string; conditions?: Condition[] }>
+export type SecretTransformation = Resource<'SecretTransformation', SecretTransformationSpec, { valid: boolean; error: string; conditions?: Condition[] }>
 
 export type SecretResource = VaultStaticSecret | VaultDynamicSecret | VaultPKISecret
 export type AnyResource = VaultConnection | VaultAuth | SecretResource | SecretTransformation

@@ -1,21 +1,16 @@
 // "Why not synced?": one plain cause and one fix for a failing resource, derived from what the engine saw.
 // The evidence (the failing call, Vault's own words) goes alongside, never a secret value.
+import type { Diagnosis } from '../../contract/index.ts'
 import { KubeError } from '../kube/api.ts'
 import { VaultError } from '../vault/client.ts'
 import type { SecretResource, VaultStaticSecret } from './api.ts'
 import { DestinationError } from './destination.ts'
-import type { SyncFailure } from './reconciler.ts'
+import type { SyncFailure } from './failure.ts'
 import { FieldError } from './refs.ts'
 import { TransformationError } from './transformation.ts'
 import type { VaultAccess } from './vault-clients.ts'
 import { trimSlashes } from '../vault/paths.ts'
 
-export interface Diagnosis {
-  cause: string
-  fix: string
-  /** What the engine saw: the failing call and the server's own words. */
-  evidence: string[]
-}
 
 export async function diagnose(resource: SecretResource, failure: SyncFailure, access: VaultAccess | undefined): Promise<Diagnosis> {
   const error = failure.error

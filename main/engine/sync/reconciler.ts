@@ -7,12 +7,14 @@ import type { Logger } from '../telemetry/log.ts'
 import { VaultError } from '../vault/client.ts'
 import type { Condition, SecretResource, SecretTransformation, VaultAuth, VaultConnection } from './api.ts'
 import { readDestination, writeDestination, pruneOrphans, DestinationError, type KubeSecret } from './destination.ts'
-import { diagnose, type Diagnosis } from './diagnose.ts'
+import type { Diagnosis } from '../../contract/index.ts'
+import { diagnose } from './diagnose.ts'
 import { decodeSecretData, macEquals, secretMac, type SecretData } from './hmac.ts'
 import type { SyncMetrics } from './metrics.ts'
 import { lastDataWriter, MINT_BUDGET, type MintBudget } from './mint-budget.ts'
 import { FieldError, namespaceAllowed, parseRef, refKey } from './refs.ts'
 import type { RolloutRestarter } from './rollout.ts'
+import { failure, SyncFailure } from './failure.ts'
 import { healthConditions, mergeConditions, type ConditionUpdate, type EventReason, type StatusWriter } from './status.ts'
 import { buildSecretData, TransformationError, type ResolvedTransformationRef, type TransformationInput } from './transformation.ts'
 import type { VaultAccess, VaultClientFactory } from './vault-clients.ts'
@@ -75,22 +77,6 @@ export interface SyncOutcome {
   /** The lease the destination's data came with (dynamic secrets), to revoke on deletion. */
   leaseId?: string
 }
-
-/** A failure with VSO's event reason; `retry` false means nothing will change until the resource does. */
-export class SyncFailure extends Error {
-  constructor(
-    readonly reason: EventReason,
-    readonly error: unknown,
-    readonly retry: boolean,
-    /** A failure not retried with backoff, but tried again once this much time has passed. */
-    readonly retryAfterMs?: number,
-  ) {
-    super(error instanceof Error ? error.message : String(error))
-    this.name = 'SyncFailure'
-  }
-}
-
-export const failure = (reason: EventReason, error: unknown, retry = true) => new SyncFailure(reason, error, retry)
 
 /** The fields each kind's CRD requires in status, for a resource that has never synced. */
 const EMPTY_STATUS: Record<SecretResource['kind'], object> = {

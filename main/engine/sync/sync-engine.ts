@@ -14,14 +14,15 @@ import { runtimeDir, takeLocalLock, WriterElection, writerIdentity, writerLeases
 import { API_VERSION, PLURALS, type AnyResource, type Kind, type SecretResource, type SecretTransformation, type VaultAuth, type VaultConnection, type VaultDynamicSecret } from './api.ts'
 import { reconcileAuth, reconcileConnection, reconcileTransformation, type Verdict } from './config-resources.ts'
 import { OWNER_LABELS, OWNER_UID_LABEL, type KubeSecret } from './destination.ts'
-import { diagnose, type Diagnosis } from './diagnose.ts'
+import { diagnose } from './diagnose.ts'
 import { reconcileDynamicSecret } from './dynamic-secret.ts'
 import { decodeSecretData, loadHmacKey, secretMac } from './hmac.ts'
 import { memoryLedger, type LeaseLedger, type LedgerEntry } from './lease-ledger.ts'
 import { syncMetrics, type SyncSnapshot } from './metrics.ts'
 import { reconcilePkiSecret } from './pki-secret.ts'
 import { WorkQueue } from './queue.ts'
-import { failure, resolveVault, SyncFailure, type SyncControl, type SyncOutcome, type SyncServices } from './reconciler.ts'
+import { failure, SyncFailure } from './failure.ts'
+import { resolveVault, type SyncControl, type SyncOutcome, type SyncServices } from './reconciler.ts'
 import { parseRef } from './refs.ts'
 import { RolloutRestarter, type RolloutOptions } from './rollout.ts'
 import { readStaticSecret, reconcileStaticSecret, validateStaticSecret } from './static-secret.ts'
@@ -29,8 +30,7 @@ import { StatusWriter, type RecordedEvent } from './status.ts'
 import { VaultClientFactory, type AddressResolver, type VaultAccess } from './vault-clients.ts'
 import { TokenCache, type TokenCacheStatus } from './token-cache.ts'
 import type { Keychain } from '../cache/keychain.ts'
-
-export type SyncMode = 'write' | 'observe'
+import type { Diagnosis, ResourceControl, SyncMode, SyncRecord } from '../../contract/index.ts'
 
 export interface SyncEngineOptions {
   kubeConfig: KubeConfig
@@ -75,31 +75,6 @@ const EVENT_JITTER_MS = 100
 
 /** How long stop() lets reconciles under way finish their writes. */
 const STOP_GRACE_MS = 10_000
-
-export interface ResourceControl {
-  paused: boolean
-  once: boolean
-}
-
-export type SyncState = 'pending' | 'synced' | 'failing' | 'invalid' | 'paused' | 'observed'
-
-/** What the UI shows for one resource. Never a secret value. */
-export interface SyncRecord {
-  key: string
-  kind: Kind
-  namespace: string
-  name: string
-  destination?: string
-  state: SyncState
-  message: string
-  lastSyncAt?: number
-  nextSyncAt?: number
-  drift: boolean
-  diagnosis?: Diagnosis
-  /** How Vault is reached from here (direct, mapped, port-forward). */
-  route?: string
-  control: ResourceControl
-}
 
 export type DryRun = { ok: true; keys: { key: string; bytes: number; masked: string }[] } | { ok: false; error: string; diagnosis: Diagnosis }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { buildSecretData, TransformationError, validateSecretTransformation, validateTransformation, type ResolvedTransformationRef, type SecretTransformationSpec, type Transformation, type TransformationInput } from './transformation.ts'
+import { buildSecretData, TransformationError, validateSecretTransformation, validateTransformation, type ResolvedTransformationRef, type TransformationInput } from './transformation.ts'
+import type { SecretTransformationSpec, Transformation } from './api.ts'
 
 const METADATA = { version: 3, created_time: '2024-01-01T00:00:00Z', custom_metadata: { super: 'duper' } }
 const INPUT: TransformationInput = {

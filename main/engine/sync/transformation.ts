@@ -1,41 +1,13 @@
 // VSO's secret data assembly (helpers/template.go, helpers/secrets.go): gather the destination's templates (inline
 // and from SecretTransformations), render them over the Vault data, then add `_raw` and the filtered source keys.
 // Errors name the field and the template, and never carry a secret value.
+import type { SecretTransformationSpec, Transformation, TransformationRef } from './api.ts'
 import { FieldError } from './refs.ts'
 import { toJson } from './template/json.ts'
 import { GoRegexp, RegexpError } from './template/regexp.ts'
 import { TemplateError, TemplateSet } from './template/template.ts'
 import { bytesOf, fromJsonValue, goString, GoStruct, sortedKeys, textOf, type GoMap, type Value } from './template/values.ts'
 
-/** Field names exactly as VSO's v1beta1 API. */
-export interface Template {
-  name?: string
-  text: string
-}
-export interface TemplateRef {
-  name: string
-  keyOverride?: string
-}
-export interface TransformationRef {
-  namespace?: string
-  name: string
-  templateRefs?: TemplateRef[]
-  ignoreIncludes?: boolean
-  ignoreExcludes?: boolean
-}
-export interface Transformation {
-  templates?: Record<string, Template>
-  transformationRefs?: TransformationRef[]
-  includes?: string[]
-  excludes?: string[]
-  excludeRaw?: boolean
-}
-export interface SecretTransformationSpec {
-  templates?: Record<string, Template>
-  sourceTemplates?: { name: string; text: string }[]
-  includes?: string[]
-  excludes?: string[]
-}
 /** A SecretTransformation a ref points at, already fetched by the caller. */
 export interface ResolvedTransformationRef {
   ref: TransformationRef

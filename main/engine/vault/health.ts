@@ -1,17 +1,6 @@
 import { VaultClient, VaultError } from './client.ts'
+import type { VaultHealth } from '../../contract/index.ts'
 import type { VaultConnectionSettings } from './connection.ts'
-
-export type VaultHealth =
-  | {
-      address: string
-      reachable: true
-      initialized: boolean
-      sealed: boolean
-      standby: boolean
-      version: string
-      clusterName?: string
-    }
-  | { address: string; reachable: false; error: string }
 
 interface SysHealth {
   initialized: boolean

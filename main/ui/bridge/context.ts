@@ -1,6 +1,6 @@
 // What every part of the bridge may use: the engine, and where the user's configuration lives. The Electron
 // shell and the daemon build one each, so both windows answer from the same code.
-import type { PushChannel, PushChannels } from '../../../preload/api.ts'
+import type { PushChannel, PushChannels } from '../../contract/index.ts'
 import type { Engine } from '../../engine/engine.ts'
 import { defaultLabDir } from '../../engine/lab/state.ts'
 import { settingsFilePath } from '../../engine/settings.ts'

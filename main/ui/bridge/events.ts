@@ -1,6 +1,6 @@
 // The engine's event log: pages of it on request, and a hint with the newest seq when it grows, at most ten a
 // second however fast the engine writes, so a burst costs the window one pull per hint, not one per event.
-import type { InvokeHandlers } from '../../../preload/api.ts'
+import type { InvokeHandlers } from '../../contract/index.ts'
 import type { BridgeContext, BridgePart } from './context.ts'
 
 const HINT_EVERY_MS = 100

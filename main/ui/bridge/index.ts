@@ -1,7 +1,7 @@
-// The engine seen through the bridge: one handler per invoke channel of preload/api.ts, and the engine's bus
+// The engine seen through the bridge: one handler per invoke channel of the contract (main/contract), and the engine's bus
 // turned into the small push hints the renderer refetches on. Each area of the API is one part; the Electron
 // shell and the daemon's browser twin both use this, so both windows show the same thing.
-import type { InvokeHandlers } from '../../../preload/api.ts'
+import type { InvokeHandlers } from '../../contract/index.ts'
 import type { BridgeContext, BridgePart, Push } from './context.ts'
 import { eventsPart } from './events.ts'
 import { inspectPart } from './inspect.ts'

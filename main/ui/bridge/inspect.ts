@@ -1,7 +1,7 @@
 // Safe inspection of a Kubernetes Secret or a Vault KV path: key names, sizes and a binary flag by default; one
 // value only on an explicit reveal; for KV v2, which keys each version changed, found by comparing digests here.
 import { randomBytes } from 'node:crypto'
-import { BridgeError, type InspectResult, type InspectTarget, type InvokeHandlers, type KvHistory } from '../../../preload/api.ts'
+import { BridgeError, type InspectResult, type InspectTarget, type InvokeHandlers, type KvHistory } from '../../contract/index.ts'
 import { VaultError } from '../../engine/vault/client.ts'
 import { KvV1, KvV2 } from '../../engine/vault/kv.ts'
 import { trimSlashes } from '../../engine/vault/paths.ts'

@@ -1,6 +1,6 @@
 // The apiserver the window reads from (Secrets to inspect, resources' YAML): the sync engine's own client when it
 // runs, so both look at the same kube-context, else one for the kubeconfig's current context, made once.
-import { BridgeError } from '../../../preload/api.ts'
+import { BridgeError } from '../../contract/index.ts'
 import { KubeApi, KubeError } from '../../engine/kube/api.ts'
 import { loadKubeConfig } from '../../engine/kube/contexts.ts'
 import type { BridgeContext } from './context.ts'

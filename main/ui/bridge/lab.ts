@@ -1,7 +1,7 @@
 // The one-click lab from the window: lab:status looks (labStatus, a dry run that changes nothing), lab:up sets it up
 // in the background, one run at a time. Each step's progress goes on the engine's bus as 'lab' (the Events view
 // lists it) and as a lab:changed hint; while a run is under way lab:status answers with its live steps.
-import { BridgeError, type InvokeHandlers, type LabView } from '../../../preload/api.ts'
+import { BridgeError, type InvokeHandlers, type LabView } from '../../contract/index.ts'
 import { labStatus, labUp, type LabStatusResult } from '../../engine/lab/lab.ts'
 import type { StepEvent, StepOutcome } from '../../engine/lab/runner.ts'
 import type { StepId } from '../../engine/lab/state.ts'

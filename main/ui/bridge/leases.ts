@@ -1,7 +1,7 @@
 // Leases: each VaultDynamicSecret's lease, and the engine's own token, as Vault reports them now (sys/leases/lookup,
 // token lookup-self), with when the engine renews next, the max TTL where Vault tells it, and the workloads the
 // next rotation restarts. Renew and revoke act in Vault with the user's token; a revoked lease is replaced at once.
-import { BridgeError, type InvokeHandlers, type LeaseView } from '../../../preload/api.ts'
+import { BridgeError, type InvokeHandlers, type LeaseView } from '../../contract/index.ts'
 import type { VaultDynamicSecret } from '../../engine/sync/api.ts'
 import { resourceKey } from '../../engine/sync/sync-engine.ts'
 import { trimSlashes } from '../../engine/vault/paths.ts'

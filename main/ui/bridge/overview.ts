@@ -1,7 +1,7 @@
 // What Overview shows besides health: the user's token (its TTL and policies, never the token), and what the
 // kube-context holds — VSO's CRDs, VSO itself running or not, and the permissions VSO's ClusterRole needs that
 // this user lacks. Preflight asks dozens of SelfSubjectAccessReviews, so the answer is kept for 30 s.
-import type { InvokeHandlers, OverviewDetails } from '../../../preload/api.ts'
+import type { InvokeHandlers, OverviewDetails } from '../../contract/index.ts'
 import { loadKubeConfig } from '../../engine/kube/contexts.ts'
 import { preflight } from '../../engine/kube/preflight.ts'
 import { crdsInstalled, detectOperator } from '../../engine/kube/vso-detect.ts'

@@ -1,6 +1,6 @@
 // The local proxy the engine runs (daemon --proxy): its counts for the Proxy view, and Clear cache. A hint at
 // most twice a second while requests flow, so a busy proxy costs the window little.
-import type { InvokeHandlers } from '../../../preload/api.ts'
+import type { InvokeHandlers } from '../../contract/index.ts'
 import type { BridgeContext, BridgePart } from './context.ts'
 
 const HINT_EVERY_MS = 500

@@ -1,6 +1,6 @@
 // The user's settings (main/engine/settings.ts): read, checked field by field and saved; a new kube-context is
 // applied at once by switching the sync engine to it, the rest at the next start.
-import { BridgeError, type InvokeHandlers } from '../../../preload/api.ts'
+import { BridgeError, type InvokeHandlers } from '../../contract/index.ts'
 import { listContexts, loadKubeConfig } from '../../engine/kube/contexts.ts'
 import { defaultCacheDir, defaultSettings, SettingsStore } from '../../engine/settings.ts'
 import type { BridgeContext, BridgePart } from './context.ts'

@@ -1,6 +1,5 @@
 // Health and the sync engine's records and per-resource commands.
-import { BridgeError, type ClientCacheView, type InvokeHandlers } from '../../../preload/api.ts'
-import type { HealthReport } from '../../engine/engine.ts'
+import { BridgeError, type ClientCacheView, type HealthReport, type InvokeHandlers } from '../../contract/index.ts'
 import type { TokenCacheStatus } from '../../engine/sync/token-cache.ts'
 import type { BridgeContext, BridgePart } from './context.ts'
 

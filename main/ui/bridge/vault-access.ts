@@ -1,6 +1,6 @@
 // The window reaches Vault as the user does on the command line: the configured address, and the token the
 // vault CLI would use. Inspection, Leases and Overview share it.
-import { BridgeError } from '../../../preload/api.ts'
+import { BridgeError } from '../../contract/index.ts'
 import { VaultClient } from '../../engine/vault/client.ts'
 import { defaultVaultToken, vaultSettingsFromEnv, type DefaultToken } from '../../engine/vault/connection.ts'
 import type { BridgeContext } from './context.ts'

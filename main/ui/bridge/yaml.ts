@@ -1,6 +1,6 @@
 // A synced resource as the apiserver has it, in YAML, for the Secrets view's "YAML" dialog.
 import { dump } from 'js-yaml'
-import { BridgeError, type InvokeHandlers } from '../../../preload/api.ts'
+import { BridgeError, type InvokeHandlers } from '../../contract/index.ts'
 import { API_VERSION, PLURALS, type Kind } from '../../engine/sync/api.ts'
 import type { BridgeContext, BridgePart } from './context.ts'
 import { kubeAccess, kubeFailure } from './kube-access.ts'

@@ -1,6 +1,6 @@
 // The renderer's one way to the engine: preload's window.vaultTray inside Electron, the WebSocket twin in a
 // browser. Everything else in the renderer imports `api` and `connection` from here.
-import type { VaultTrayApi } from '../../../preload/api.ts'
+import type { VaultTrayApi } from '../../../main/contract/index.ts'
 import { pageSecret, WebSocketApi, type Connection } from './websocket-api.ts'
 
 const inElectron = typeof window !== 'undefined' && 'vaultTray' in window

@@ -10,7 +10,7 @@ import {
   type PushChannels,
   type ServerMessage,
   type VaultTrayApi,
-} from '../../../preload/api.ts'
+} from '../../../main/contract/index.ts'
 
 export type ConnectionState = 'connecting' | 'open' | 'closed'
 

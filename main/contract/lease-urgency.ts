@@ -1,6 +1,6 @@
-// How soon a lease needs attention, for the Leases view, the tray's colour and notifications. Pure: no Node, no
-// DOM, so the renderer and the shell share it.
-import type { LeaseView } from '../../preload/api.ts'
+// How soon a lease needs attention, for the Leases view, the tray's colour and notifications: one rule, so the window
+// and the shell never disagree. Pure (no Node, no DOM), as everything in the contract.
+import type { LeaseView } from './leases.ts'
 
 export type LeaseUrgency = 'ok' | 'renewing-soon' | 'warning' | 'expired'
 
