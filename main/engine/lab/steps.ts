@@ -21,6 +21,7 @@ import {
   namespace,
   serviceAccount,
   STATIC_EXAMPLE_DATA,
+  instantUpdatesPolicy,
   staticPolicy,
   tokenReviewBinding,
   transitPolicy,
@@ -157,6 +158,12 @@ async function kubernetesAuth(handle: StepHandle, context: LabContext): Promise<
   context.store.update((state) => (state.reviewer = { serviceAccountUid: reviewer.metadata.uid, host, expiresAt: jwtExpiry(token) }))
 }
 
+/**
+ * The tutorial's instant updates need Vault's event stream: the lab's own HashiCorp Vault runs with it
+ * (events.alpha1); OpenBao has none, and a Vault of the user's is left as the tutorial's first sections have it.
+ */
+const hasEventStream = (context: LabContext) => context.providers.vault.kind === 'server' && context.providers.vault.flavor === 'vault'
+
 async function staticSecret(handle: StepHandle, context: LabContext): Promise<void> {
   const vault = new VaultSetup(handle, context)
   await vault.mount(stat.kvMount, 'kv', { version: '2' })
@@ -165,7 +172,7 @@ async function staticSecret(handle: StepHandle, context: LabContext): Promise<vo
   if (!secret) {
     await vault.ensure({ path: `${stat.kvMount}/data/${stat.kvPath}`, what: `KV v2 secret ${stat.kvMount}/${stat.kvPath} (username and password)`, want: 'present', have: () => 'present', body: { data: STATIC_EXAMPLE_DATA }, deletePath: `${stat.kvMount}/metadata/${stat.kvPath}` })
   }
-  await vault.policy(stat.policy, staticPolicy)
+  await vault.policy(stat.policy, hasEventStream(context) ? instantUpdatesPolicy : staticPolicy)
   await vault.authMount(TUTORIAL.authMount, 'kubernetes')
   await vault.kubernetesRole(TUTORIAL.authMount, stat.role, kubernetesRole(stat.serviceAccount, stat.namespace, stat.policy))
 }
@@ -209,7 +216,7 @@ async function vsoResources(handle: StepHandle, context: LabContext): Promise<vo
   const kube = new KubeSetup(handle, context)
   await kube.object(vaultConnection(context.vault!.address))
   await Promise.all([kube.object(vaultAuth('static')), kube.object(vaultAuth('dynamic')), kube.object(transitVaultAuth()), kube.object(exampleDeployment())])
-  await Promise.all([kube.object(vaultStaticSecret()), kube.object(vaultDynamicSecret())])
+  await Promise.all([kube.object(vaultStaticSecret({ instantUpdates: hasEventStream(context) })), kube.object(vaultDynamicSecret())])
 }
 
 /** Why each destination Secret is not as it should be; empty when both are. Values are compared, never shown. */

@@ -56,6 +56,20 @@ export const staticPolicy = `path "${TUTORIAL.static.kvMount}/data/${TUTORIAL.st
 }
 `
 
+/**
+ * The tutorial's last section, "Set up instant updates", for a Vault with an event stream: the static part's token
+ * may also subscribe to KV events and read the secret's metadata (which the engine reads to cover a gap in the
+ * stream). Vault 1.16+ adds the `subscribe` capability for this; Vault 1.14 (events.alpha1) has only `read` on the
+ * subscription path, and would refuse a policy that names `subscribe`.
+ */
+export const instantUpdatesPolicy = `${staticPolicy}path "${TUTORIAL.static.kvMount}/metadata/${TUTORIAL.static.kvPath}" {
+  capabilities = ["read"]
+}
+path "sys/events/subscribe/kv*" {
+  capabilities = ["read"]
+}
+`
+
 export const dynamicPolicy = `path "${TUTORIAL.dynamic.databaseMount}/creds/${TUTORIAL.dynamic.databaseRole}" {
   capabilities = ["read"]
 }
@@ -135,7 +149,8 @@ export function transitVaultAuth() {
   }
 }
 
-export function vaultStaticSecret() {
+/** With `instantUpdates`, as the tutorial's last section changes it: `syncConfig.instantUpdates=true`. */
+export function vaultStaticSecret(options: { instantUpdates?: boolean } = {}) {
   const part = TUTORIAL.static
   return {
     apiVersion: API_VERSION,
@@ -148,6 +163,7 @@ export function vaultStaticSecret() {
       destination: { name: part.destination, create: true },
       refreshAfter: '30s',
       vaultAuthRef: part.auth,
+      ...(options.instantUpdates ? { syncConfig: { instantUpdates: true } } : {}),
     },
   }
 }

@@ -40,6 +40,8 @@ function configFile(dataDir: string, ports: Record<string, number>, flavor: Vaul
     `cluster_addr = "http://127.0.0.1:${ports.cluster}"`,
     // Vault locks its memory unless told not to, which needs a capability a laptop user does not have; OpenBao dropped mlock
     flavor === 'vault' ? 'disable_mlock = true' : '',
+    // Vault 1.14's event stream is an experiment (the tutorial's instant updates need it); OpenBao has none
+    flavor === 'vault' ? 'experiments = ["events.alpha1"]' : '',
     'ui = false',
     '',
   ].join('\n')
