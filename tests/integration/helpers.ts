@@ -78,13 +78,18 @@ export async function namespaceWithServiceAccounts(...names: string[]): Promise<
 
 /** Lets a ServiceAccount call TokenReview, as Vault's kubernetes auth reviewer must. */
 export async function grantTokenReview(namespace: string, serviceAccount: string): Promise<void> {
-  await kubeAdmin().rbac.createClusterRoleBinding({
-    body: {
-      metadata: { name: `${namespace}-${serviceAccount}-token-review` },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
-      subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace }],
-    },
-  })
+  await kubeAdmin()
+    .rbac.createClusterRoleBinding({
+      body: {
+        metadata: { name: `${namespace}-${serviceAccount}-token-review` },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
+        subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace }],
+      },
+    })
+    // granted already (a suite run once per server): the binding is the same
+    .catch((error: { code?: number }) => {
+      if (error.code !== 409) throw error
+    })
 }
 
 /** A database secrets engine on the lab's PostgreSQL with a role `app`; returns the creds path. */

@@ -2,7 +2,7 @@
 // pointed at it, and an engine that watches only the test's own namespaces (the lab is shared by test files).
 import { setTimeout as sleep } from 'node:timers/promises'
 import { installCrds } from '../../main/engine/kube/crds.ts'
-import { KubeApi, isNotFound } from '../../main/engine/kube/api.ts'
+import { KubeApi, isConflict, isNotFound } from '../../main/engine/kube/api.ts'
 import { API_VERSION, PLURALS, type Kind } from '../../main/engine/sync/api.ts'
 import { SyncEngine, type SyncEngineOptions, type SyncEvent } from '../../main/engine/sync/sync-engine.ts'
 import { createLogger } from '../../main/engine/telemetry/log.ts'
@@ -17,10 +17,14 @@ export function ensureCrds(): Promise<unknown> {
   return (crds ??= installCrds(kubeAdmin().config))
 }
 
+/** A namespace with these ServiceAccounts; what already exists is kept (a suite run once per server meets its own). */
 export async function createNamespace(name: string, ...serviceAccounts: string[]): Promise<string> {
   const api = adminApi()
-  await api.create('/api/v1/namespaces', { metadata: { name } })
-  for (const serviceAccount of serviceAccounts) await api.create(`/api/v1/namespaces/${name}/serviceaccounts`, { metadata: { name: serviceAccount } })
+  const keepExisting = (error: unknown) => {
+    if (!isConflict(error)) throw error
+  }
+  await api.create('/api/v1/namespaces', { metadata: { name } }).catch(keepExisting)
+  for (const serviceAccount of serviceAccounts) await api.create(`/api/v1/namespaces/${name}/serviceaccounts`, { metadata: { name: serviceAccount } }).catch(keepExisting)
   return name
 }
 
