@@ -1,6 +1,6 @@
 // What the engine does when the world changes under it, each against servers of its own so the shared lab is not
-// disturbed: a Vault that is sealed and unsealed, a token that is revoked, an apiserver that restarts mid-watch,
-// and a cluster where the Vault Secrets Operator itself runs (the engine then only observes).
+// disturbed: a Vault that is sealed and unsealed and a token that is revoked (on OpenBao and on Vault), an
+// apiserver that restarts mid-watch, and a cluster where the Vault Secrets Operator itself runs (it then observes).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,7 +12,7 @@ import { detectOperator } from '../../main/engine/kube/vso-detect.ts'
 import { API_VERSION } from '../../main/engine/sync/api.ts'
 import { resourceKey, SyncEngine } from '../../main/engine/sync/sync-engine.ts'
 import { createLogger } from '../../main/engine/telemetry/log.ts'
-import { startOpenBao } from '../lab/servers/openbao.ts'
+import { startOpenBao, startVault } from '../lab/servers/openbao.ts'
 import { startEtcd, startKubeApiserver } from '../lab/servers/kube.ts'
 import { bao, lab, unique } from './helpers.ts'
 import { apply, createNamespace, ensureCrds, eventually, readSecret, startEngine } from './sync-helpers.ts'
@@ -48,7 +48,13 @@ const staticSecret = (name: string, namespace: string) => ({
   spec: { type: 'kv-v2', mount: 'kv', path: 'app', vaultAuthRef: 'auth', destination: { name, create: true } },
 })
 
-describe('a Vault that is sealed, and a token that is revoked', () => {
+/** A dev server of each kind, of this suite's own: it is sealed and its tokens revoked. */
+const OWN_SERVERS = [
+  { name: 'OpenBao', start: (runDir: string, signal: AbortSignal) => startOpenBao(lab.binaries.bao, runDir, 30_000, signal) },
+  { name: 'Vault', start: (runDir: string, signal: AbortSignal) => startVault(lab.binaries.vault, runDir, 30_000, signal) },
+]
+
+for (const own of OWN_SERVERS) describe(`${own.name}: a Vault that is sealed, and a token that is revoked`, () => {
   const runDir = mkdtempSync(join(tmpdir(), 'vault-tray-sync-outage-'))
   let server: Awaited<ReturnType<typeof startOpenBao>>
   let engine: SyncEngine
@@ -57,7 +63,7 @@ describe('a Vault that is sealed, and a token that is revoked', () => {
 
   beforeAll(async () => {
     await ensureCrds()
-    server = await startOpenBao(lab.binaries.bao, runDir, 30_000, new AbortController().signal)
+    server = await own.start(runDir, new AbortController().signal)
     vault = vaultAt(server.info.address, server.info.rootToken)
     namespace = await createNamespace(unique('outage'))
     await appRoleSetup(vault, new KubeApi(engineConfig()), namespace, server.info.address)
