@@ -11,9 +11,8 @@ import { createLogger } from '../../main/engine/telemetry/log.ts'
 import { Transit } from '../../main/engine/vault/engines.ts'
 import { VaultSession } from '../../main/engine/vault/session.ts'
 import { startKeychain } from '../lab/servers/keychain.ts'
-import { bao, clock, lab, unique, vaultClient } from './helpers.ts'
+import { clock, on, unique, VAULT_SERVERS, type VaultServer } from './helpers.ts'
 
-const client = vaultClient()
 let runDir: string
 let keychain: Awaited<ReturnType<typeof startKeychain>>
 beforeAll(async () => {
@@ -25,29 +24,40 @@ afterAll(async () => {
   rmSync(runDir, { recursive: true, force: true })
 })
 
-it('stays in memory, and keeps the file as it is, when the keychain is locked', async () => {
+/** A session on `server` whose tokens are sealed in `file` with a transit key of its own. */
+async function sessionOn(server: VaultServer, file: string) {
+  const client = on(server).vaultClient()
   const transitMount = unique('transit')
-  await bao('POST', `sys/mounts/${transitMount}`, { type: 'transit' })
-  await bao('POST', `${transitMount}/keys/vault-tray-client-cache`, {})
-  const file = join(runDir, 'cache.vtc')
-  const run = () => {
+  await server.call('POST', `sys/mounts/${transitMount}`, { type: 'transit' })
+  await server.call('POST', `${transitMount}/keys/vault-tray-client-cache`, {})
+  return () => {
     const cache = new ClientCache({ file, keychain: new SystemKeychain('vault-tray-test'), transit: new Transit(client, transitMount, 'vault-tray-client-cache'), logger: createLogger({ level: 'silent' }) })
-    return { cache, session: new VaultSession({ client, auth: { method: 'token', token: lab.openbao.rootToken }, cache, clock }) }
+    return { cache, session: new VaultSession({ client, auth: { method: 'token', token: server.rootToken }, cache, clock }) }
   }
+}
 
-  // a keychain that works: the cache is written
+// the keychain can be locked once in a process (unlocking needs a prompt), so each server's cache is written first
+it('stays in memory, and keeps the file as it is, when the keychain is locked (OpenBao and Vault)', async () => {
   process.env.DBUS_SESSION_BUS_ADDRESS = keychain.info.dbusAddress
-  const working = run()
-  await working.session.start()
-  await working.session.stop()
-  expect(working.cache.model).toBe('direct-encrypted')
-  const written = readFileSync(file)
+  const runs = await Promise.all(VAULT_SERVERS.map(async (server) => ({ server, file: join(runDir, `${server.name}.vtc`), run: await sessionOn(server, join(runDir, `${server.name}.vtc`)) })))
+
+  // a keychain that works: each cache is written
+  const written = new Map<string, Buffer>()
+  for (const { server, file, run } of runs) {
+    const working = run()
+    await working.session.start()
+    await working.session.stop()
+    expect(working.cache.model, server.name).toBe('direct-encrypted')
+    written.set(server.name, readFileSync(file))
+  }
 
   // then locked: the next run cannot read its secret, says so, and leaves the file alone
   execFileSync('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.Lock', 'array:objpath:/org/freedesktop/secrets/collection/login'])
-  const locked = run()
-  expect((await locked.session.start()).problem).toMatch(/^The OS keychain cannot be used \(.*unlock.*\)\. .* stays in memory this run; .*cache\.vtc is kept as it is\.$/)
-  await locked.session.stop()
-  expect(locked.cache.model).toBe('memory')
-  expect(readFileSync(file).equals(written)).toBe(true)
+  for (const { server, file, run } of runs) {
+    const locked = run()
+    expect((await locked.session.start()).problem, server.name).toMatch(new RegExp(`^The OS keychain cannot be used \\(.*unlock.*\\)\\. .* stays in memory this run; .*${server.name}\\.vtc is kept as it is\\.$`))
+    await locked.session.stop()
+    expect(locked.cache.model, server.name).toBe('memory')
+    expect(readFileSync(file).equals(written.get(server.name)!), server.name).toBe(true)
+  }
 })
