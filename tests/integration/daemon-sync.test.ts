@@ -7,25 +7,26 @@ import { describe, expect, it } from 'vitest'
 import { Engine } from '../../main/engine/engine.ts'
 import { loadKubeConfig } from '../../main/engine/kube/contexts.ts'
 import { API_VERSION } from '../../main/engine/sync/api.ts'
-import { bao, lab, unique } from './helpers.ts'
-import { apply, createNamespace, ensureCrds, eventually, kubernetesAuth, kubernetesRole, readSecret } from './sync-helpers.ts'
+import { lab, unique, VAULT_SERVERS } from './helpers.ts'
+import { apply, createNamespace, ensureCrds, eventually, kubeAuthOn, readSecret } from './sync-helpers.ts'
 
-describe('vault-tray daemon --sync', () => {
+for (const server of VAULT_SERVERS) describe(`vault-tray daemon --sync on ${server.name}`, () => {
   it('syncs the namespace it is given, prints each resource state, and serves /metrics on 127.0.0.1', async () => {
     await ensureCrds()
+    const { kubernetesAuth, kubernetesRole } = kubeAuthOn(server)
     const mount = await kubernetesAuth()
     const namespace = await createNamespace(unique('daemon'), 'app')
     const kv = unique('kv')
-    await bao('POST', `sys/mounts/${kv}`, { type: 'kv', options: { version: '2' } })
-    await bao('POST', `${kv}/data/app`, { data: { password: 'from-vault' } })
-    await bao('PUT', `sys/policies/acl/${kv}`, { policy: `path "${kv}/data/app" { capabilities = ["read"] }` })
+    await server.call('POST', `sys/mounts/${kv}`, { type: 'kv', options: { version: '2' } })
+    await server.call('POST', `${kv}/data/app`, { data: { password: 'from-vault' } })
+    await server.call('PUT', `sys/policies/acl/${kv}`, { policy: `path "${kv}/data/app" { capabilities = ["read"] }` })
     await kubernetesRole(mount, 'app', 'app', namespace, [kv])
-    await apply({ apiVersion: API_VERSION, kind: 'VaultConnection', metadata: { name: 'conn', namespace }, spec: { address: lab.openbao.address } })
+    await apply({ apiVersion: API_VERSION, kind: 'VaultConnection', metadata: { name: 'conn', namespace }, spec: { address: server.address } })
     await apply({ apiVersion: API_VERSION, kind: 'VaultAuth', metadata: { name: 'default', namespace }, spec: { vaultConnectionRef: 'conn', method: 'kubernetes', mount, kubernetes: { role: 'app', serviceAccount: 'app', audiences: ['vault'] } } })
     await apply({ apiVersion: API_VERSION, kind: 'VaultStaticSecret', metadata: { name: 'app', namespace }, spec: { type: 'kv-v2', mount: kv, path: 'app', vaultAuthRef: 'default', destination: { name: 'app', create: true } } })
 
     const daemon = spawn(process.execPath, ['--import', 'tsx', 'main/cli.ts', 'daemon', '--sync', '--namespace', namespace, '--mode', 'write', '--metrics-port', '0', '--interval', '60'], {
-      env: { PATH: process.env.PATH, HOME: lab.runDir, VAULT_ADDR: lab.openbao.address, KUBECONFIG: lab.kube.kubeconfig },
+      env: { PATH: process.env.PATH, HOME: lab.runDir, VAULT_ADDR: server.address, KUBECONFIG: lab.kube.kubeconfig },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''

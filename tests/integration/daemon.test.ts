@@ -1,4 +1,4 @@
-// `npm start` runs `cli.ts daemon`: it must report the real health of the lab's OpenBao and apiserver,
+// `npm start` runs `cli.ts daemon`: it must report the real health of the lab's OpenBao or Vault and apiserver,
 // and say plainly what is wrong when either cannot be used.
 import { execFile } from 'node:child_process'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
@@ -32,14 +32,16 @@ describe('vault-tray daemon', () => {
     expect((JSON.parse(fromEnv.stdout) as HealthReport).vault).toMatchObject({ address: 'http://127.0.0.1:9', reachable: false })
   })
 
-  it('reports a healthy, unsealed OpenBao and the apiserver version of the current context', async () => {
-    const { code, stdout } = await daemonOnce({ VAULT_ADDR: lab.openbao.address, KUBECONFIG: lab.kube.kubeconfig }, '--json')
-    const report = JSON.parse(stdout) as HealthReport
-    expect(report.vault).toMatchObject({ reachable: true, initialized: true, sealed: false, standby: false, address: lab.openbao.address })
-    expect(report.vault.reachable && report.vault.version).toMatch(/^2\.\d+\.\d+/)
-    expect(report.kube).toMatchObject({ reachable: true, context: 'lab', server: lab.kube.server, version: 'v1.35.4' })
-    expect(code).toBe(0)
-  })
+  for (const server of [{ name: 'OpenBao', ...lab.openbao, version: /^2\.\d+\.\d+/ }, { name: 'Vault', ...lab.vault, version: /^1\.14\.\d+$/ }]) {
+    it(`reports a healthy, unsealed ${server.name} and the apiserver version of the current context`, async () => {
+      const { code, stdout } = await daemonOnce({ VAULT_ADDR: server.address, KUBECONFIG: lab.kube.kubeconfig }, '--json')
+      const report = JSON.parse(stdout) as HealthReport
+      expect(report.vault).toMatchObject({ reachable: true, initialized: true, sealed: false, standby: false, address: server.address })
+      expect(report.vault.reachable && report.vault.version).toMatch(server.version)
+      expect(report.kube).toMatchObject({ reachable: true, context: 'lab', server: lab.kube.server, version: 'v1.35.4' })
+      expect(code).toBe(0)
+    })
+  }
 
   it('says what is wrong, and exits 1, when Vault refuses connections and the cluster rejects the credentials', async () => {
     const badToken = join(lab.runDir, 'bad-token.kubeconfig')
