@@ -150,7 +150,7 @@ async function daemon(args: string[]): Promise<number> {
     if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--proxy-port must be a port number, not "${values['proxy-port']}"`)
     // how the cache is kept fresh and across restarts, said once each (requests go to the window's event list)
     engine.events.on('proxy', (event) => {
-      if (event.kind === 'freshness' || event.kind === 'restored' || event.kind === 'save-failed') console.log(`proxy  ${proxyLine(event).message}`)
+      if (event.kind === 'freshness' || event.kind === 'feed-problem' || event.kind === 'restored' || event.kind === 'save-failed') console.log(`proxy  ${proxyLine(event).message}`)
     })
     // --proxy-persist MOUNT/KEY: the caches survive a restart, sealed with that transit key, unlocked with the CLI's token
     const options = userProxyOptions(env, saved?.cacheDir ?? defaultCacheDir(env), values['proxy-persist'] ?? saved?.proxyPersist)

@@ -171,6 +171,8 @@ export function proxyLine(event: ProxyEvent): LogLine {
       return { source: 'proxy', severity: 'warning', message: event.message }
     case 'freshness':
       return { source: 'proxy', severity: 'info', message: `cached secrets kept fresh by ${describeFeedStatus(event.status)}` }
+    case 'feed-problem':
+      return { source: 'proxy', severity: 'warning', message: event.message }
     case 'evicted':
       return { source: 'proxy', severity: 'info', message: `evicted ${event.secret} (${event.cause})` }
     case 'capabilities-refreshed':

@@ -11,5 +11,7 @@ export type ProxyEvent =
   /** What the persistent cache gave back at start: entries restored, or why nothing could be. */
   | { kind: 'restored'; file: string; restored: number; persistent: boolean; problem?: string }
   | { kind: 'freshness'; status: ChangeFeedStatus }
+  /** Something of the event stream that could not be used, and what the proxy did instead. */
+  | { kind: 'feed-problem'; message: string }
   | StaticCacheEvent
   | LeaseCacheEvent

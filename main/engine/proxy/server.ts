@@ -137,7 +137,12 @@ export class VaultProxy {
     if (this.#options.staticSecretCache) {
       this.#cache = new StaticSecretCache(this.#capabilities, { clock, capabilityRefreshIntervalMs, ttlMs: this.#options.cacheTtlMs, maxBytes: this.#options.cacheMaxBytes, onEvent: emit })
       // the event stream needs a token of the proxy's own; each watched secret is polled with a token that read it
-      this.#feed = new KvChangeFeed(this.#client, this.#options.eventsToken ?? this.#options.autoAuth?.token ?? (async () => ''), { clock, pollIntervalMs: this.#options.pollIntervalMs, onStatus: (status) => emit({ kind: 'freshness', status }) })
+      this.#feed = new KvChangeFeed(this.#client, this.#options.eventsToken ?? this.#options.autoAuth?.token ?? (async () => ''), {
+        clock,
+        pollIntervalMs: this.#options.pollIntervalMs,
+        onStatus: (status) => emit({ kind: 'freshness', status }),
+        onProblem: (message) => emit({ kind: 'feed-problem', message }),
+      })
     }
     this.#leases = this.#options.leaseCache ? new LeaseCache(this.#client, { clock, freshMs: tokenCheckMs, onEvent: emit }) : undefined
     const handler = (request: IncomingMessage, response: ServerResponse) => void this.#handle(request, response)

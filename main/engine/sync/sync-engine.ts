@@ -613,7 +613,11 @@ export class SyncEngine {
     const everyMs = this.#options.instantPollMs ?? 5_000
     let feed = this.#feeds.get(access.meta().cacheKey)
     if (!feed) {
-      const created = new KvChangeFeed(access.client, access.token, { clock: this.#options.clock, pollIntervalMs: everyMs })
+      const created = new KvChangeFeed(access.client, access.token, {
+        clock: this.#options.clock,
+        pollIntervalMs: everyMs,
+        onProblem: (problem) => this.#options.log.warn({ vault: access.client.address }, problem),
+      })
       feed = { feed: created, started: created.start() }
       this.#feeds.set(access.meta().cacheKey, feed)
     }

@@ -26,6 +26,8 @@ export interface ChangeFeedOptions {
   onStatus?: (status: ChangeFeedStatus) => void
   /** Longest wait between reconnection attempts of the event stream. */
   maxBackoffMs?: number
+  /** An event message the feed could not read (said once per feed); it reads every watched secret again instead. */
+  onProblem?: (problem: string) => void
 }
 
 type Listener = (change: KvChange) => void
@@ -61,13 +63,16 @@ export class KvChangeFeed {
   #cancelReconnect: (() => void) | undefined
   #attempt = 0
   #stopped = false
+  #warnedUnreadable = false
+  /** The re-read that an unreadable message started: more such messages while it runs wait for it. */
+  #gapPoll: Promise<void> | undefined
 
   constructor(
     private readonly client: VaultClient,
     private readonly token: () => Promise<string>,
     options: ChangeFeedOptions,
   ) {
-    this.#options = withDefaults({ pollIntervalMs: 30_000, onStatus: () => {}, maxBackoffMs: 30_000 }, options)
+    this.#options = withDefaults({ pollIntervalMs: 30_000, onStatus: () => {}, maxBackoffMs: 30_000, onProblem: () => {} }, options)
   }
 
   get status(): ChangeFeedStatus {
@@ -193,12 +198,25 @@ export class KvChangeFeed {
       socket.on('message', (data) => {
         const change = parseKvEvent(data.toString())
         if (change) this.#notify(change.mount, change.path, change.version, 'events')
+        else this.#unreadable()
       })
       socket.once('close', () => {
         if (this.#socket === socket && this.#status.mode === 'events') this.#fallBack('the event stream dropped', true)
         settle(() => {})
       })
     })
+  }
+
+  /**
+   * Every message of a kv* subscription names a KV secret; one that does not may stand in for a change we would
+   * then miss, so each watched secret is read once again (as after a gap), and the user is told once.
+   */
+  #unreadable(): void {
+    if (!this.#warnedUnreadable) {
+      this.#warnedUnreadable = true
+      this.#options.onProblem(`an event message from ${this.client.address} named no KV secret that Vault Tray can read; every watched secret was read again instead (and is, at each such message)`)
+    }
+    this.#gapPoll ??= this.poll().finally(() => (this.#gapPoll = undefined))
   }
 
   /** A 5xx from a standby node means "ask the active node" (Vault 1.14 serves events there only): say that. */

@@ -16,16 +16,19 @@ export function startOpenBao(bao: string, runDir: string, timeoutMs: number, sig
 }
 
 /** `vault server -dev` (HashiCorp Vault CE 1.14), the same way, with event notifications turned on. */
-export function startVault(vault: string, runDir: string, timeoutMs: number, signal: AbortSignal) {
-  return startDevServer('vault', vault, ['-experiment', 'events.alpha1'], runDir, timeoutMs, signal)
+export function startVault(vault: string, runDir: string, timeoutMs: number, signal: AbortSignal, again?: DevServerAgain) {
+  return startDevServer('vault', vault, ['-experiment', 'events.alpha1'], runDir, timeoutMs, signal, again)
 }
 
-async function startDevServer(name: 'openbao' | 'vault', binary: string, extraArgs: string[], runDir: string, timeoutMs: number, signal: AbortSignal) {
+/** A dev server started again where an earlier one listened, with its root token (its data is gone: -dev keeps it in memory). */
+type DevServerAgain = Pick<OpenBaoInfo, 'address' | 'rootToken'>
+
+async function startDevServer(name: 'openbao' | 'vault', binary: string, extraArgs: string[], runDir: string, timeoutMs: number, signal: AbortSignal, again?: DevServerAgain) {
   const dir = join(runDir, name)
-  mkdirSync(dir)
-  const port = await freePort()
+  mkdirSync(dir, { recursive: true })
+  const port = again ? Number(new URL(again.address).port) : await freePort()
   const address = `http://127.0.0.1:${port}`
-  const rootToken = `lab-${randomBytes(18).toString('base64url')}`
+  const rootToken = again?.rootToken ?? `lab-${randomBytes(18).toString('base64url')}`
   const logFile = join(dir, 'server.log')
   const server: RunningServer = await startServer(
     {
