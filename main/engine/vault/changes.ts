@@ -216,7 +216,7 @@ export class KvChangeFeed {
       this.#warnedUnreadable = true
       this.#options.onProblem(`an event message from ${this.client.address} named no KV secret that Vault Tray can read; every watched secret was read again instead (and is, at each such message)`)
     }
-    this.#gapPoll ??= this.poll().finally(() => (this.#gapPoll = undefined))
+    if (!this.#gapPoll) this.#gapPoll = this.poll().finally(() => (this.#gapPoll = undefined))
   }
 
   /** A 5xx from a standby node means "ask the active node" (Vault 1.14 serves events there only): say that. */
