@@ -220,7 +220,7 @@ function suite(server: VaultServer): void {
         child.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()))
         await vi.waitFor(() => expect(printed).toContain(`export VAULT_ADDR=http://127.0.0.1:${port}`), { timeout: 15_000, interval: 100 })
         // without auto-auth there is no token to subscribe with: the proxy says how it keeps the cache fresh instead
-        expect(printed).toContain('freshness: polling, because no token to subscribe to the event stream with; polling every 30s')
+        expect(printed).toContain('cached secrets kept fresh by polling, because no token to subscribe to the event stream with; polling every 30s')
         const response = await fetch(`http://127.0.0.1:${port}/v1/sys/health`)
         expect(((await response.json()) as { sealed: boolean }).sealed).toBe(false)
       } finally {
