@@ -150,7 +150,7 @@ async function daemon(args: string[]): Promise<number> {
     if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--proxy-port must be a port number, not "${values['proxy-port']}"`)
     // how the cache is kept fresh and across restarts, said once each (requests go to the window's event list)
     engine.events.on('proxy', (event) => {
-      if (event.kind === 'freshness' || event.kind === 'feed-problem' || event.kind === 'restored' || event.kind === 'save-failed') console.log(`proxy  ${proxyLine(event).message}`)
+      if (event.kind === 'freshness' || event.kind === 'feed-problem' || event.kind === 'restored' || event.kind === 'save-failed') console.log(`proxy  ${proxyLine(event)?.message}`)
     })
     // --proxy-persist MOUNT/KEY: the caches survive a restart, sealed with that transit key, unlocked with the CLI's token
     const options = userProxyOptions(env, saved?.cacheDir ?? defaultCacheDir(env), values['proxy-persist'] ?? saved?.proxyPersist)
@@ -303,7 +303,7 @@ async function proxy(args: string[]): Promise<number> {
     clock: systemClock,
     // the user's own token subscribes to Vault's event stream for the cache's freshness; it is never lent to a request
     eventsToken: cliToken(process.env),
-    onEvent: (event) => event.kind === 'freshness' && console.log(proxyLine(event).message),
+    onEvent: (event) => event.kind === 'freshness' && console.log(proxyLine(event)?.message),
   })
   const address = await server.start()
   const exports = `export VAULT_ADDR=${address}${certificate ? ` VAULT_CACERT=${certificate.certFile}` : ''}`

@@ -93,12 +93,14 @@ describe('the event log', () => {
     const { bus, log } = fed()
     bus.emit('vault', { source: 'lease', event: { kind: 'renewed', leaseId: 'database/creds/app/abcd…', path: 'database/creds/app', ttlSeconds: 3600, expiresAt: 0 } })
     bus.emit('vault', { source: 'lease', event: { kind: 'rotated', leaseId: 'database/creds/app/efgh…', path: 'database/creds/app', ttlSeconds: 3600, expiresAt: 0 } })
+    // a request that succeeded is counted, not logged; one Vault refused is
     bus.emit('proxy', { kind: 'request', method: 'GET', path: '/v1/kv/data/app', status: 200, cache: 'HIT', ms: 1.2 })
+    bus.emit('proxy', { kind: 'request', method: 'GET', path: '/v1/kv/data/other', status: 403, cache: 'MISS', ms: 3.4 })
     bus.emit('lab', { kind: 'failed', id: 'vault', title: 'Start OpenBao', ms: 10, error: 'port in use', changes: [], notes: [], logs: [] } as never)
     expect(log.since(0, 10).events.map((entry) => [entry.source, entry.severity, entry.message])).toEqual([
       ['renewal', 'info', 'lease database/creds/app/abcd… (database/creds/app) renewed, ttl 3600 s'],
       ['rotation', 'info', 'lease database/creds/app/efgh… (database/creds/app) rotated: new credentials'],
-      ['proxy', 'info', 'GET /v1/kv/data/app 200 HIT 1 ms'],
+      ['proxy', 'info', 'GET /v1/kv/data/other 403 MISS 3 ms'],
       ['lab', 'error', 'Start OpenBao: failed: port in use'],
     ])
   })

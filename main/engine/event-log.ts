@@ -161,9 +161,14 @@ export function vaultLine(event: VaultSessionEvent): LogLine {
   }
 }
 
-export function proxyLine(event: ProxyEvent): LogLine {
+/**
+ * The proxy's events as lines; undefined for a request that succeeded. Those are counted (the Proxy view, the
+ * metrics) but not logged: a busy proxy answers thousands a second, which would push everything else out of the log.
+ */
+export function proxyLine(event: ProxyEvent): LogLine | undefined {
   switch (event.kind) {
     case 'request':
+      if (event.status < 400) return undefined
       return { source: 'proxy', severity: event.status >= 500 ? 'warning' : 'info', message: `${event.method} ${maskPath(event.path)} ${event.status}${event.cache ? ` ${event.cache}` : ''} ${Math.round(event.ms)} ms` }
     case 'upstream-error':
       return { source: 'proxy', severity: 'error', message: `${maskPath(event.path)}: Vault could not be reached: ${event.message}` }

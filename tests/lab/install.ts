@@ -70,6 +70,13 @@ export async function ensureLabTools(): Promise<{ tools: LabTools; steps: Instal
   }
 }
 
+/** bombardier, the load generator of `npm run bench:proxy`: built on first use, since no test needs it. */
+export async function ensureBombardier(): Promise<string> {
+  const binary = goBinary('bombardier', 'github.com/codesenberg/bombardier', 'github.com/codesenberg/bombardier')
+  await buildGoBinary(binary)
+  return binary.output
+}
+
 const CHROMIUM = '/usr/bin/chromium'
 
 const DEBIAN_PACKAGES = [

@@ -115,6 +115,7 @@ export class VaultProxy {
   readonly #watching = new Set<string>()
   #cancelSave: (() => void) | undefined
   readonly #metrics: ReturnType<typeof proxyMetrics>
+  readonly #requestCounters = new Map<string, ReturnType<ReturnType<typeof proxyMetrics>['requests']['labels']>>()
   readonly #counter = new ProxyCounter()
   #address = ''
 
@@ -266,13 +267,21 @@ export class VaultProxy {
 
   #count(event: ProxyEvent): void {
     const m = this.#metrics
-    if (event.kind === 'request') m.requests.inc({ method: event.method, status: `${Math.floor(event.status / 100)}xx`, cache: event.cache ?? 'none' })
+    if (event.kind === 'request') this.#requestCounter(event.method, `${Math.floor(event.status / 100)}xx`, event.cache ?? 'none').inc()
     else if (event.kind === 'evicted') m.evictions.inc({ reason: event.cause })
     else if (event.kind === 'capabilities-refreshed') {
       m.capabilityRefreshes.inc()
       m.capabilitiesRemoved.inc(event.removed)
     } else if (event.kind === 'capability-removed') m.capabilitiesRemoved.inc()
     else if (event.kind === 'upstream-error') m.upstreamErrors.inc()
+  }
+
+  /** The labelled counter of one kind of request, made once: prom-client would hash the labels at every request. */
+  #requestCounter(method: string, status: string, cache: string) {
+    const key = `${method} ${status} ${cache}`
+    let counter = this.#requestCounters.get(key)
+    if (!counter) this.#requestCounters.set(key, (counter = this.#metrics.requests.labels({ method, status, cache })))
+    return counter
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
