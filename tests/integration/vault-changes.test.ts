@@ -76,6 +76,15 @@ function suite(server: VaultServer): void {
   })
 }
 
+/** A change feed on a Vault of the test's own (root token, a minute between polls), with what it said and saw. */
+function feedOn(info: { address: string; rootToken: string }) {
+  const client = new VaultClient({ address: info.address, skipVerify: false }, { maxRetries: 0 })
+  const root = info.rootToken
+  const statuses: ChangeFeedStatus[] = []
+  const feed = new KvChangeFeed(client, async () => root, { clock, pollIntervalMs: 60_000, maxBackoffMs: 1_000, onStatus: (status) => statuses.push(status) })
+  return { client, root, kv: new KvV2(client, 'secret'), statuses, feed, changes: [] as KvChange[] }
+}
+
 describe('Vault: the change feed when the stream fails', () => {
   it('with a token that may not subscribe: says so (HTTP 403) and polls, and still sees the change', async () => {
     const path = unique('no-subscribe')
@@ -98,12 +107,7 @@ describe('Vault: the change feed when the stream fails', () => {
   it('sealed and unsealed: the stream stays open through it (Vault 1.14 keeps it), and the next change arrives by event', { timeout: 60_000 }, async () => {
     const runDir = mkdtempSync(join(tmpdir(), 'vault-tray-events-seal-'))
     const own = await startVault(lab.binaries.vault, runDir, 30_000, new AbortController().signal)
-    const client = new VaultClient({ address: own.info.address, skipVerify: false }, { maxRetries: 0 })
-    const root = own.info.rootToken
-    const kv = new KvV2(client, 'secret')
-    const statuses: ChangeFeedStatus[] = []
-    const feed = new KvChangeFeed(client, async () => root, { clock, pollIntervalMs: 60_000, maxBackoffMs: 1_000, onStatus: (status) => statuses.push(status) })
-    const changes: KvChange[] = []
+    const { client, root, kv, statuses, feed, changes } = feedOn(own.info)
     try {
       await kv.write('sealed', root, { v: 1 })
       feed.watch('secret', 'sealed', (change) => changes.push(change))
@@ -126,12 +130,7 @@ describe('Vault: the change feed when the stream fails', () => {
     const runDir = mkdtempSync(join(tmpdir(), 'vault-tray-events-restart-'))
     const signal = new AbortController().signal
     let own = await startVault(lab.binaries.vault, join(runDir, 'first'), 30_000, signal)
-    const client = new VaultClient({ address: own.info.address, skipVerify: false }, { maxRetries: 0 })
-    const root = own.info.rootToken
-    const kv = new KvV2(client, 'secret')
-    const statuses: ChangeFeedStatus[] = []
-    const feed = new KvChangeFeed(client, async () => root, { clock, pollIntervalMs: 60_000, maxBackoffMs: 1_000, onStatus: (status) => statuses.push(status) })
-    const changes: KvChange[] = []
+    const { client, root, kv, statuses, feed, changes } = feedOn(own.info)
     try {
       await kv.write('kept', root, { v: 1 })
       feed.watch('secret', 'kept', (change) => changes.push(change))
