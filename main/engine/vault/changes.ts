@@ -51,6 +51,8 @@ interface KvMetadata {
 }
 
 const EVENT_TYPES = 'kv*'
+/** Metadata reads of one polling round in flight at once. */
+const POLL_CONCURRENCY = 8
 
 export class KvChangeFeed {
   readonly #watches = new Map<string, Watch>()
@@ -118,24 +120,31 @@ export class KvChangeFeed {
     this.#socket = undefined
   }
 
-  /** One polling round now: reads every watched secret's metadata and reports what changed. */
+  /**
+   * One polling round now: reads every watched secret's metadata and reports what changed, a few reads at a time
+   * (a proxy may watch 100,000 secrets: all at once would be a burst on Vault and a spike of memory here).
+   */
   async poll(): Promise<void> {
-    await Promise.all(
-      [...this.#watches.values()].map(async (watch) => {
-        if (watch.kv === 1) return
-        let read: { version: number | undefined; seen: string }
-        try {
-          read = await this.#read(watch)
-        } catch {
-          return // unreachable or forbidden for now: the next round tries again
-        }
-        if (read.seen !== watch.seen) {
-          watch.version = read.version
-          watch.seen = read.seen
-          this.#notify(watch.mount, watch.path, read.version, 'polling')
-        }
-      }),
-    )
+    const watches = [...this.#watches.values()].filter((watch) => watch.kv === 2)
+    let next = 0
+    const reader = async () => {
+      for (let index = next++; index < watches.length; index = next++) await this.#pollOne(watches[index]!)
+    }
+    await Promise.all(Array.from({ length: Math.min(POLL_CONCURRENCY, watches.length) }, reader))
+  }
+
+  async #pollOne(watch: Watch): Promise<void> {
+    let read: { version: number | undefined; seen: string }
+    try {
+      read = await this.#read(watch)
+    } catch {
+      return // unreachable or forbidden for now: the next round tries again
+    }
+    if (read.seen !== watch.seen) {
+      watch.version = read.version
+      watch.seen = read.seen
+      this.#notify(watch.mount, watch.path, read.version, 'polling')
+    }
   }
 
   async #read(watch: Watch): Promise<{ version: number | undefined; seen: string }> {
